@@ -1,0 +1,232 @@
+using RaftKv.Core.Tracking;
+
+namespace RaftKv.Core;
+
+// Leader election: Raft §5.2 (randomized timeouts, one vote per term), §5.4.1 (election
+// restriction), thesis §9.6 (PreVote) and §6.2 (CheckQuorum and the leader lease on votes).
+public sealed partial class Raft
+{
+    private readonly Dictionary<int, bool> _votes = [];
+
+    private void TickElection()
+    {
+        _electionElapsed++;
+        if (Promotable && _electionElapsed >= _randomizedElectionTimeout)
+        {
+            _electionElapsed = 0;
+            StartElection();
+        }
+    }
+
+    /// <summary>Starts an election now, as if the election timeout had fired (PreVote first when enabled).</summary>
+    public void Campaign() => StartElection();
+
+    private void StartElection()
+    {
+        if (Role == Role.Leader || !Promotable) return;
+        if (HasUnappliedConfigChange())
+        {
+            // A node that has not applied a committed membership change might campaign under the
+            // wrong configuration; it waits until it has (as etcd does).
+            return;
+        }
+        if (_options.PreVote) BecomePreCandidate();
+        else BecomeCandidate(transfer: false);
+    }
+
+    private bool HasUnappliedConfigChange()
+    {
+        if (_log.Committed <= _log.Applied) return false;
+        foreach (var e in _log.Slice(_log.Applied + 1, _log.Committed))
+            if (e.Type == EntryType.ConfigChange) return true;
+        return false;
+    }
+
+    private void BecomePreCandidate()
+    {
+        // PreVote does not change the term or the vote: a node that cannot win (partitioned, or with a
+        // stale log) never forces the cluster into a higher term.
+        _votes.Clear();
+        _progress.Clear();
+        _readIndex.Clear();
+        _pendingReads.Clear();
+        AbortLeadershipTransfer();
+        LeaderId = NodeIds.None;
+        ResetRandomizedElectionTimeout();
+        Role = Role.PreCandidate;
+        RequestVotes(MessageType.PreVote, Term + 1, transfer: false);
+    }
+
+    private void BecomeCandidate(bool transfer)
+    {
+        Reset(Term + 1);
+        Vote = Id;
+        Role = Role.Candidate;
+        RequestVotes(MessageType.Vote, Term, transfer);
+    }
+
+    private void RequestVotes(MessageType type, long term, bool transfer)
+    {
+        // Our own vote first: a single-voter cluster wins at once.
+        if (RecordVote(Id, granted: true) == VoteResult.Won)
+        {
+            OnElectionWon(type);
+            return;
+        }
+        foreach (var voter in Config.Voters)
+        {
+            if (voter == Id) continue;
+            Send(new Message
+            {
+                Type = type,
+                To = voter,
+                Term = term,
+                Index = _log.LastIndex,
+                LogTerm = _log.LastTerm,
+                LeaderTransfer = transfer,
+            });
+        }
+    }
+
+    private VoteResult RecordVote(int from, bool granted)
+    {
+        _votes.TryAdd(from, granted);
+        return Quorum.Tally(Config.Voters, _votes);
+    }
+
+    private void OnElectionWon(MessageType type)
+    {
+        if (type == MessageType.PreVote) BecomeCandidate(transfer: false);
+        else BecomeLeader();
+    }
+
+    /// <summary>True while we have heard from a leader within the (non-randomized) election timeout.</summary>
+    private bool InLeaderLease() =>
+        _options.CheckQuorum && LeaderId != NodeIds.None && _electionElapsed < _options.ElectionTicks;
+
+    /// <summary>
+    /// RequestVote and PreVote (Raft §5.2, §5.4.1). Grant when we have not voted for someone else in
+    /// this term (a pre-vote for a future term commits us to nothing) and the candidate's log is at
+    /// least as up-to-date as ours.
+    /// </summary>
+    private void HandleVoteRequest(Message m)
+    {
+        var responseType = m.Type == MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
+        var canVote =
+            Vote == m.From ||
+            (Vote == NodeIds.None && LeaderId == NodeIds.None) ||
+            (m.Type == MessageType.PreVote && m.Term > Term);
+        if (canVote && _log.IsUpToDate(m.Index, m.LogTerm))
+        {
+            // A granted vote carries the requested term, so the pre-candidate counts it for that term.
+            Send(new Message { Type = responseType, To = m.From, Term = m.Term });
+            if (m.Type == MessageType.Vote)
+            {
+                // Granting a vote is the moment a follower gives up on the current leader: restart the
+                // timer so we do not compete with the candidate we just helped.
+                _electionElapsed = 0;
+                Vote = m.From;
+            }
+        }
+        else
+        {
+            Send(new Message { Type = responseType, To = m.From, Term = Term, Reject = true });
+        }
+    }
+
+    private void StepCandidate(Message m)
+    {
+        var myResponse = Role == Role.PreCandidate ? MessageType.PreVoteResponse : MessageType.VoteResponse;
+        switch (m.Type)
+        {
+            case MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot:
+                // Someone won this term (§5.2: "If AppendEntries RPC received from new leader: convert to follower").
+                BecomeFollower(m.Term, m.From);
+                StepFollower(m);
+                break;
+            case var t when t == myResponse:
+                switch (RecordVote(m.From, !m.Reject))
+                {
+                    case VoteResult.Won:
+                        OnElectionWon(Role == Role.PreCandidate ? MessageType.PreVote : MessageType.Vote);
+                        break;
+                    case VoteResult.Lost:
+                        BecomeFollower(Term, NodeIds.None);
+                        break;
+                }
+                break;
+        }
+    }
+
+    private void BecomeLeader()
+    {
+        Reset(Term);
+        Role = Role.Leader;
+        LeaderId = Id;
+        foreach (var member in Config.Members)
+        {
+            var pr = new Progress(_log.LastIndex + 1, _options.MaxInflightMessages) { RecentActive = true };
+            _progress[member] = pr;
+        }
+        // Our own durable log counts towards commitment; the rest of our log counts once persisted.
+        _progress[Id].MaybeUpdate(_log.Stabled);
+        // Raft §5.4.2 / thesis §6.4: a leader cannot know which earlier entries are committed until it
+        // commits an entry of its own term, so it appends a no-op at once.
+        AppendOwnEntry(EntryType.NoOp, []);
+    }
+
+    private void TickLeader()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+        if (_electionElapsed >= _options.ElectionTicks)
+        {
+            _electionElapsed = 0;
+            if (_options.CheckQuorum && !QuorumRecentlyActive())
+            {
+                // CheckQuorum (thesis §6.2): we have not heard from a majority for an election timeout,
+                // so a newer leader may exist on the other side of a partition. Step down rather than
+                // keep accepting writes that can never commit.
+                BecomeFollower(Term, NodeIds.None);
+                return;
+            }
+            if (_transferTarget != NodeIds.None) AbortLeadershipTransfer(); // the transfer took too long
+        }
+        if (Role != Role.Leader) return;
+        foreach (var (id, pr) in _progress)
+        {
+            if (id == Id) continue;
+            pr.TicksSinceAppendResponse++;
+            if (pr.State == ProgressState.Snapshot && pr.TicksSinceAppendResponse >= _options.ElectionTicks)
+            {
+                // The snapshot (or its reply) was lost; fall back to probing, which resends it.
+                pr.BecomeProbe();
+            }
+            else if (pr.State == ProgressState.Replicate && pr.Inflights.Count > 0 &&
+                     pr.TicksSinceAppendResponse >= _options.ElectionTicks)
+            {
+                // The pipeline went silent (messages lost or a connection dropped): start again from Match.
+                pr.BecomeProbe();
+                SendAppend(id, sendIfEmpty: true);
+            }
+        }
+        if (_heartbeatElapsed >= _options.HeartbeatTicks)
+        {
+            _heartbeatElapsed = 0;
+            BroadcastHeartbeat(_readIndex.LatestContext);
+        }
+    }
+
+    private bool QuorumRecentlyActive()
+    {
+        var active = 0;
+        foreach (var voter in Config.Voters)
+        {
+            if (voter == Id) { active++; continue; }
+            if (_progress.TryGetValue(voter, out var pr) && pr.RecentActive) active++;
+        }
+        foreach (var (id, pr) in _progress)
+            if (id != Id) pr.RecentActive = false;
+        return active >= Quorum.Majority(Config.Voters.Length);
+    }
+}

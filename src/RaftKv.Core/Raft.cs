@@ -1,0 +1,280 @@
+using RaftKv.Core.Log;
+using RaftKv.Core.Tracking;
+
+namespace RaftKv.Core;
+
+/// <summary>
+/// One Raft peer as a deterministic state machine (in the spirit of etcd's raft library).
+/// Inputs: <see cref="Tick"/>, <see cref="Step"/>, <see cref="Propose"/>, <see cref="ReadIndex"/>,
+/// <see cref="TransferLeadership"/>, <see cref="ProposeConfigChange"/>. Output: <see cref="GetReady"/>,
+/// acknowledged with <see cref="Advance"/>. No I/O, clocks, threads or locks: time is ticks, and
+/// randomness comes from the generator handed in, so a seed replays a run exactly.
+///
+/// The rules live in partial files named after them: Raft.Election.cs (§5.2, PreVote, CheckQuorum),
+/// Raft.Replication.cs (§5.3, §5.4, §7), Raft.ReadIndex.cs (thesis §6.4),
+/// Raft.LeadershipTransfer.cs (thesis §3.10), Raft.Membership.cs (thesis §4).
+/// </summary>
+public sealed partial class Raft
+{
+    private readonly RaftOptions _options;
+    private readonly Random _random;
+    private readonly RaftLog _log;
+    private readonly Dictionary<int, Progress> _progress = [];
+    private readonly List<Message> _outbox = [];
+    private readonly List<ReadState> _readStates = [];
+
+    private HardState _lastHardState;
+    private SoftState _lastSoftState;
+
+    private int _electionElapsed;
+    private int _heartbeatElapsed;
+    private int _randomizedElectionTimeout;
+
+    public Raft(RaftOptions options, PersistentState state, Random random)
+    {
+        options.Validate();
+        _options = options;
+        _random = random;
+        _log = new RaftLog(state);
+        Id = options.Id;
+        Term = state.HardState.Term;
+        Vote = state.HardState.Vote;
+        Config = state.Snapshot?.Metadata.Config ?? options.InitialConfig;
+        // Membership changes take effect when applied; replay those already committed so a restarted
+        // node knows its cluster before the driver has applied anything.
+        foreach (var e in _log.Slice(_log.FirstIndex, _log.Committed))
+            if (e.Type == EntryType.ConfigChange) Config = ConfigChange.Decode(e.Data).ApplyTo(Config);
+        _lastHardState = state.HardState;
+        BecomeFollower(Term, NodeIds.None);
+        _lastSoftState = SoftState;
+    }
+
+    public int Id { get; }
+    public long Term { get; private set; }
+    public int Vote { get; private set; }
+    public Role Role { get; private set; }
+    public int LeaderId { get; private set; }
+    public ClusterConfig Config { get; private set; }
+
+    public long CommitIndex => _log.Committed;
+    public long AppliedIndex => _log.Applied;
+    public long FirstIndex => _log.FirstIndex;
+    public long LastIndex => _log.LastIndex;
+    public long LastTerm => _log.LastTerm;
+    public long StabledIndex => _log.Stabled;
+    public Snapshot? LatestSnapshot => _log.Snapshot;
+
+    public HardState HardState => new(Term, Vote, _log.Committed);
+    public SoftState SoftState => new(Role, LeaderId, Term);
+
+    /// <summary>The term of the entry at <paramref name="index"/>; -1 when compacted or beyond the end.</summary>
+    public long TermAt(long index) => _log.Term(index);
+
+    /// <summary>Entries in [from, to], clamped to what the log holds.</summary>
+    public IReadOnlyList<Entry> Entries(long from, long to) =>
+        _log.Slice(Math.Max(from, _log.FirstIndex), Math.Min(to, _log.LastIndex));
+
+    /// <summary>The leader's view of each member's replication; empty on followers.</summary>
+    public IReadOnlyDictionary<int, Progress> Progress => _progress;
+
+    private bool Promotable => Config.IsVoter(Id);
+    private bool IsSingleVoter => Config.Voters.Length == 1 && Config.IsVoter(Id);
+
+    // ---------------------------------------------------------------- time
+
+    /// <summary>One logical clock tick.</summary>
+    public void Tick()
+    {
+        if (Role == Role.Leader) TickLeader();
+        else TickElection();
+    }
+
+    // ---------------------------------------------------------------- messages
+
+    /// <summary>Feeds one message from a peer into the state machine.</summary>
+    public void Step(Message m)
+    {
+        if (m.To != Id) return;
+        if (!Config.Contains(m.From) && m.Type is not (MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot))
+        {
+            // Requests from outside the configuration (a removed node) must not disturb us; a leader
+            // outside our (possibly stale) configuration may still bring us up to date.
+            return;
+        }
+
+        if (m.Term > Term)
+        {
+            if (m.Type is MessageType.Vote or MessageType.PreVote && InLeaderLease() && !m.LeaderTransfer)
+            {
+                // CheckQuorum's other half (thesis §6.2 / §4.2.3): we heard from a live leader within the
+                // minimum election timeout, so a vote request is from a node that cannot see it. Ignore it
+                // without adopting its term, so it cannot depose a healthy leader.
+                return;
+            }
+            switch (m.Type)
+            {
+                case MessageType.PreVote:
+                    // PreVote RPCs are sent for the next term before the sender has incremented its term:
+                    // answering them changes nothing about ours.
+                    break;
+                case MessageType.PreVoteResponse when !m.Reject:
+                    // A granted pre-vote carries the future term; our term moves when we actually campaign.
+                    break;
+                case MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot:
+                    BecomeFollower(m.Term, m.From);
+                    break;
+                default:
+                    BecomeFollower(m.Term, NodeIds.None);
+                    break;
+            }
+        }
+        else if (m.Term < Term)
+        {
+            if (m.Type is MessageType.Append or MessageType.Heartbeat)
+            {
+                // A deposed leader that cannot hear newer terms (PreVote and CheckQuorum stop it from
+                // learning them by election) is told our term, so it steps down.
+                Send(new Message { Type = MessageType.AppendResponse, To = m.From, Term = Term });
+            }
+            else if (m.Type == MessageType.PreVote)
+            {
+                Send(new Message { Type = MessageType.PreVoteResponse, To = m.From, Term = Term, Reject = true });
+            }
+            return;
+        }
+
+        switch (m.Type)
+        {
+            case MessageType.Vote or MessageType.PreVote:
+                HandleVoteRequest(m);
+                return;
+        }
+
+        switch (Role)
+        {
+            case Role.Leader: StepLeader(m); break;
+            case Role.Candidate or Role.PreCandidate: StepCandidate(m); break;
+            default: StepFollower(m); break;
+        }
+    }
+
+    private void Send(Message m)
+    {
+        // PreVote requests and granted pre-votes carry the future term (set by the caller); other
+        // messages carry ours unless the caller said otherwise.
+        _outbox.Add(m with { From = Id, Term = m.Term != 0 ? m.Term : Term });
+    }
+
+    // ---------------------------------------------------------------- roles
+
+    private void Reset(long term)
+    {
+        if (Term != term)
+        {
+            Term = term;
+            Vote = NodeIds.None;
+        }
+        LeaderId = NodeIds.None;
+        _electionElapsed = 0;
+        _heartbeatElapsed = 0;
+        ResetRandomizedElectionTimeout();
+        AbortLeadershipTransfer();
+        _votes.Clear();
+        _progress.Clear();
+        _readIndex.Clear();
+        _pendingReads.Clear();
+        _uncommittedBytes = 0;
+        _broadcastPending = false;
+    }
+
+    private void BecomeFollower(long term, int leader)
+    {
+        Reset(term);
+        Role = Role.Follower;
+        LeaderId = leader;
+    }
+
+    private void ResetRandomizedElectionTimeout() =>
+        _randomizedElectionTimeout = _options.ElectionTicks + _random.Next(_options.ElectionTicks);
+
+    // ---------------------------------------------------------------- Ready / Advance
+
+    /// <summary>True when <see cref="GetReady"/> has something for the driver.</summary>
+    public bool HasReady
+    {
+        get
+        {
+            FlushBroadcast();
+            return _outbox.Count > 0 || _log.HasUnstable || _log.PendingSnapshot is not null || _log.HasNextCommitted ||
+                   _readStates.Count > 0 || HardState != _lastHardState || SoftState != _lastSoftState;
+        }
+    }
+
+    /// <summary>Collects what must be persisted, sent and applied. Call <see cref="Advance"/> once it is handled.</summary>
+    public Ready GetReady()
+    {
+        FlushBroadcast();
+        var committed = _log.NextCommittedEntries();
+        foreach (var e in committed)
+            if (e.Type == EntryType.ConfigChange) ApplyConfigChange(ConfigChange.Decode(e.Data));
+        var hs = HardState;
+        var ss = SoftState;
+        var ready = new Ready
+        {
+            HardState = hs != _lastHardState ? hs : null,
+            SoftState = ss != _lastSoftState ? ss : null,
+            Entries = _log.UnstableEntries(),
+            Snapshot = _log.PendingSnapshot,
+            Messages = _outbox.ToArray(),
+            CommittedEntries = committed,
+            ReadStates = _readStates.ToArray(),
+        };
+        _outbox.Clear();
+        _readStates.Clear();
+        _lastHardState = hs;
+        _lastSoftState = ss;
+        return ready;
+    }
+
+    /// <summary>Tells the core that <paramref name="ready"/> was persisted, sent and applied.</summary>
+    public void Advance(Ready ready)
+    {
+        if (ready.Snapshot is not null) _log.SnapshotPersisted();
+        if (ready.Entries.Count > 0)
+        {
+            var last = ready.Entries[^1];
+            _log.StableTo(last.Index, last.Term);
+        }
+        if (ready.CommittedEntries.Count > 0) _log.AppliedTo(ready.CommittedEntries[^1].Index);
+        if (Role == Role.Leader)
+        {
+            // The leader counts its own copy only once it is durable: followers may already have
+            // acknowledged (the leader's write ran in parallel with replication, thesis §10.2.1).
+            if (_progress.TryGetValue(Id, out var self) && self.MaybeUpdate(_log.Stabled) && MaybeCommit())
+                _broadcastPending = true;
+            ReleasePendingReads();
+        }
+    }
+
+    /// <summary>
+    /// The state machine has captured everything up to <see cref="AppliedIndex"/> in <paramref name="data"/>:
+    /// keep it as the snapshot and drop the log entries it covers (log compaction, Raft §7).
+    /// </summary>
+    public Snapshot Compact(byte[] data)
+    {
+        var index = _log.Applied;
+        var snapshot = new Snapshot(new SnapshotMetadata(index, _log.Term(index), Config), data);
+        _log.Compact(snapshot);
+        return snapshot;
+    }
+
+    /// <summary>The transport could not reach <paramref name="peer"/>: stop streaming to it and probe instead.</summary>
+    public void ReportUnreachable(int peer)
+    {
+        if (Role == Role.Leader && _progress.TryGetValue(peer, out var pr) && pr.State == ProgressState.Replicate)
+            pr.BecomeProbe();
+    }
+
+    public override string ToString() =>
+        $"node {Id} {Role} term {Term} leader {LeaderId} last {LastIndex}/{LastTerm} commit {CommitIndex} applied {AppliedIndex}";
+}
