@@ -1,0 +1,71 @@
+namespace RaftKv.Node;
+
+/// <summary>
+/// Everything a node needs to run. Defaults fit a loopback cluster: elections within a few hundred
+/// milliseconds of a leader's death, and none on an idle machine.
+/// </summary>
+public sealed record NodeOptions
+{
+    /// <summary>This node's id: its line in servers.txt, from 0.</summary>
+    public required int Id { get; init; }
+
+    /// <summary>Every member's "host:port", indexed by node id.</summary>
+    public required IReadOnlyList<string> Servers { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Identifies the cluster to peers and to the data directory; derived from the server list unless given.</summary>
+    public string? ClusterId { get; init; }
+
+    /// <summary>Length of one logical clock tick of the Raft core.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Minimum election timeout; each timeout is drawn from [this, 2×this).</summary>
+    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>How long a client request may wait inside the node before it is answered "unavailable".</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Take a snapshot and compact the log once this many entries were applied since the last one.</summary>
+    public long SnapshotEntries { get; init; } = 50_000;
+
+    /// <summary>Largest value a client may store.</summary>
+    public int MaxValueBytes { get; init; } = 1 << 20;
+
+    /// <summary>fsync every batch; turn off only for experiments, never in production (acknowledged writes could be lost).</summary>
+    public bool Fsync { get; init; } = true;
+
+    public int HeartbeatTicks => Math.Max(1, (int)Math.Round(HeartbeatInterval / TickInterval));
+    public int ElectionTicks => Math.Max(HeartbeatTicks + 1, (int)Math.Round(ElectionTimeout / TickInterval));
+
+    public string EffectiveClusterId => ClusterId ?? DeriveClusterId(Servers);
+
+    /// <summary>
+    /// A stable id from the initial member list, so that nodes started from the same servers.txt agree
+    /// without coordination, and a node of a differently configured cluster is refused.
+    /// </summary>
+    public static string DeriveClusterId(IReadOnlyList<string> servers)
+    {
+        // FNV-1a over the addresses: deterministic across processes (string.GetHashCode is not).
+        var hash = 14695981039346656037UL;
+        foreach (var ch in string.Join("\n", servers))
+        {
+            hash ^= ch;
+            hash *= 1099511628211UL;
+        }
+        return $"raftkv-{hash:x16}";
+    }
+
+    public void Validate()
+    {
+        if (Servers.Count == 0) throw new ArgumentException("the server list is empty");
+        if (Id < 0 || Id >= Servers.Count)
+            throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1})");
+        if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");
+        if (HeartbeatInterval < TickInterval) throw new ArgumentException($"the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms) must be at least one tick ({TickInterval.TotalMilliseconds} ms)");
+        if (ElectionTimeout < 2 * HeartbeatInterval)
+            throw new ArgumentException($"the election timeout ({ElectionTimeout.TotalMilliseconds} ms) must be at least twice the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms)");
+    }
+}

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using RaftKv.Node;
+using RaftKv.Protocol;
+using RaftKv.Storage;
+
+namespace RaftKv.Host;
+
+/// <summary>raftnode: starts one member of the cluster described by servers.txt.</summary>
+public static class Program
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var id = new Argument<int>("id") { Description = "This node's id: its line in servers.txt, counting from 0 (comments and blank lines do not count)." };
+        var servers = new Option<string>("--servers") { Description = "The cluster's server list, one host:port per line.", DefaultValueFactory = _ => "servers.txt" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where this node keeps its log and snapshots [default: data/node-<id>]." };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level shown (Trace, Debug, Information, Warning, Error).", DefaultValueFactory = _ => LogLevel.Information };
+        var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Leader heartbeat interval in milliseconds.", DefaultValueFactory = _ => 50 };
+        var election = new Option<int>("--election-timeout-ms") { Description = "Minimum election timeout in milliseconds; each timeout is random in [this, 2×this).", DefaultValueFactory = _ => 150 };
+        var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
+
+        var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
+        {
+            id, servers, dataDir, logLevel, heartbeat, election, noFsync,
+        };
+
+        var parsed = root.Parse(args);
+        if (args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+            return await parsed.InvokeAsync();
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"raftnode: {error.Message}");
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50] [--election-timeout-ms 150]");
+            Console.Error.WriteLine("run 'raftnode --help' for details");
+            return ExitUsage;
+        }
+
+        NodeOptions options;
+        try
+        {
+            var serverList = ServerList.Load(parsed.GetValue(servers)!);
+            var nodeId = parsed.GetValue(id);
+            options = new NodeOptions
+            {
+                Id = nodeId,
+                Servers = serverList.Addresses,
+                DataDirectory = parsed.GetValue(dataDir) ?? Path.Combine("data", $"node-{nodeId}"),
+                HeartbeatInterval = TimeSpan.FromMilliseconds(parsed.GetValue(heartbeat)),
+                ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),
+                Fsync = !parsed.GetValue(noFsync),
+            };
+            options.Validate();
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException)
+        {
+            Console.Error.WriteLine($"raftnode: {ex.Message}");
+            Console.Error.WriteLine("run 'raftnode --help' for usage");
+            return ExitUsage;
+        }
+
+        using var loggers = LoggerFactory.Create(b => b
+            .SetMinimumLevel(parsed.GetValue(logLevel))
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+                o.ColorBehavior = LoggerColorBehavior.Default;
+            }));
+        var log = loggers.CreateLogger("raftnode");
+        return await RunAsync(options, loggers, log);
+    }
+
+    private static async Task<int> RunAsync(NodeOptions options, ILoggerFactory loggers, ILogger log)
+    {
+        RaftNode node;
+        try
+        {
+            node = RaftNode.Start(options, loggers);
+        }
+        catch (Exception ex) when (ex is CorruptLogException or DataDirectoryMismatchException or IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            log.LogCritical("node {Id} cannot start: {Reason}", options.Id, ex.Message);
+            return ExitFailure;
+        }
+
+        var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        void OnSignal(PosixSignalContext context)
+        {
+            // Keep the runtime from exiting at once: we hand over leadership and flush first.
+            context.Cancel = true;
+            stopRequested.TrySetResult(context.Signal);
+        }
+
+        var finished = await Task.WhenAny(stopRequested.Task, node.Completion);
+        if (finished == node.Completion)
+        {
+            await node.DisposeAsync();
+            return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+        }
+
+        log.LogInformation("node {Id}: {Signal} received; stopping", options.Id, stopRequested.Task.Result);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await node.StopAsync(deadline.Token);
+        log.LogInformation("node {Id}: stopped cleanly", options.Id);
+        return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+    }
+}
