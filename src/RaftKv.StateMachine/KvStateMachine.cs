@@ -23,6 +23,7 @@ public sealed class KvStateMachine
     public const int DefaultMaxSessions = 10_000;
 
     private const int DescribeMaxChars = 200;
+    private const int DescribeMaxBytes = 4 * DescribeMaxChars;
 
     private Dictionary<string, byte[]> _data = new(StringComparer.Ordinal);
     private Dictionary<string, byte[]>.AlternateLookup<ReadOnlySpan<char>> _dataBySpan;
@@ -138,7 +139,12 @@ public sealed class KvStateMachine
             var parsed = KvCommandParser.Parse(command, scratch);
             var line = new StringBuilder();
             line.Append(parsed.Op == KvOp.Set ? "set " : "delete ").Append(DisplayName(parsed.Key));
-            if (parsed.Op == KvOp.Set) line.Append(" = ").Append(Shorten(Encoding.UTF8.GetString(JsonText.Minify(parsed.Value))));
+            if (parsed.Op == KvOp.Set)
+            {
+                // Decode only what can be shown: past DescribeMaxBytes the text has more chars than are kept.
+                var text = JsonText.Minify(parsed.Value);
+                line.Append(" = ").Append(Shorten(Encoding.UTF8.GetString(text[..Math.Min(text.Length, DescribeMaxBytes)])));
+            }
             if (parsed.HasClient) line.Append(" (client ").Append(DisplayName(parsed.ClientId)).Append(" seq ").Append(parsed.Seq).Append(')');
             return line.ToString();
         }

@@ -217,6 +217,20 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
+    public void Long_keys_and_client_ids_work_like_short_ones()
+    {
+        var key = new string('k', 10_000);
+        var client = new string('c', 1_000);
+        var machine = new KvStateMachine();
+        machine.Apply(1, Commands.Set(key, "1", client, 1));
+
+        machine.Apply(2, Commands.Set(key, "2", client, 1)).Kind.Should().Be(KvResultKind.Remembered);
+        machine.Apply(3, Commands.Delete(key, client, 2)).Found.Should().BeTrue();
+
+        machine.Count.Should().Be(0);
+    }
+
+    [Fact]
     public void Max_sessions_below_one_is_refused()
     {
         var act = () => new KvStateMachine(maxSessions: 0);

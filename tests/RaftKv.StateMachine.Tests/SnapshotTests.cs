@@ -173,8 +173,12 @@ public sealed class SnapshotTests
     {
         const int keys = 1_000_000;
         var original = new KvStateMachine();
+        Span<byte> command = stackalloc byte[128];
         for (var i = 1; i <= keys; i++)
-            original.Apply(i, Commands.Utf8($"{{\"op\":\"set\",\"key\":\"key:{i}\",\"value\":{{\"n\":{i}.0}}}}"));
+        {
+            System.Text.Unicode.Utf8.TryWrite(command, $"{{\"op\":\"set\",\"key\":\"key:{i}\",\"value\":{{\"n\":{i}.0}}}}", out var length);
+            original.Apply(i, command[..length]);
+        }
         var snapshot = original.TakeSnapshot();
         var restored = new KvStateMachine();
 

@@ -97,7 +97,7 @@ internal static class KvCommandParser
                     ExpectString(ref reader, "op");
                     if (reader.ValueTextEquals("set"u8)) op = KvOp.Set;
                     else if (reader.ValueTextEquals("delete"u8)) op = KvOp.Delete;
-                    else throw new FormatException($"unknown op \"{reader.GetString()}\" (expected \"set\" or \"delete\")");
+                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected \"set\" or \"delete\")");
                     break;
 
                 case Field.Key:
@@ -164,7 +164,7 @@ internal static class KvCommandParser
         if (reader.ValueTextEquals("value"u8)) return Field.Value;
         if (reader.ValueTextEquals("clientId"u8)) return Field.ClientId;
         if (reader.ValueTextEquals("seq"u8)) return Field.Seq;
-        throw new FormatException($"command has unknown property \"{reader.GetString()}\"");
+        throw new FormatException($"command has unknown property \"{Clip(reader.GetString())}\"");
     }
 
     private static string Name(Field field) => field switch
@@ -172,6 +172,9 @@ internal static class KvCommandParser
         Field.ClientId => "clientId",
         _ => field.ToString().ToLowerInvariant(),
     };
+
+    // Error messages quote what they refuse, but never a megabyte of it.
+    private static string? Clip(string? text) => text is { Length: > 64 } ? string.Concat(text.AsSpan(0, 64), "…") : text;
 
     private static void ExpectString(ref Utf8JsonReader reader, string name)
     {
