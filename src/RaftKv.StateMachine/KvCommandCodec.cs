@@ -36,8 +36,8 @@ public static class KvCommandCodec
         var toWrite = c.Op == KvOp.Set && c.Value is null ? c with { Value = JsonNull } : c;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(toWrite, KvJsonContext.Default.KvCommand);
 
-        // Read the bytes back with the parser every node applies with, so that nothing Encode returns
-        // can be refused later (a lone surrogate in a key, for one, is written but cannot be read).
+        // Read the bytes back with the parser every node applies with: whatever the checks above miss
+        // is refused here, on the proposing node, instead of being committed and refused by every node.
         var rented = KvCommandParser.RentScratch(bytes.Length);
         Span<char> scratch = rented is null ? stackalloc char[KvCommandParser.StackScratchChars] : rented;
         try
@@ -53,16 +53,6 @@ public static class KvCommandCodec
             KvCommandParser.ReturnScratch(rented);
         }
         return bytes;
-    }
-
-    private static bool IsValidUtf16(ReadOnlySpan<char> text)
-    {
-        while (!text.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf16(text, out _, out var consumed) != OperationStatus.Done) return false;
-            text = text[consumed..];
-        }
-        return true;
     }
 
     /// <summary>Decodes a command from the log.</summary>
@@ -87,5 +77,15 @@ public static class KvCommandCodec
         {
             KvCommandParser.ReturnScratch(rented);
         }
+    }
+
+    private static bool IsValidUtf16(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out _, out var consumed) != OperationStatus.Done) return false;
+            text = text[consumed..];
+        }
+        return true;
     }
 }
