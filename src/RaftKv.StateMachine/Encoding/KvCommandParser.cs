@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// The one reader of encoded commands. Decode (the leader's check before proposing), Apply (every
+/// node) and Describe (show-log) all go through it, so a command one of them accepts the others accept
+/// too. It is strict on purpose: an unknown or repeated property is an error rather than silently
+/// ignored, because a node that skipped a field it did not understand would apply a different command
+/// than its peers.
+/// </summary>
+internal static class KvCommandParser
+{
+    /// <summary>Commands no longer than this (in bytes) are parsed with scratch space on the stack.</summary>
+    public const int StackScratchChars = 256;
+
+    // The command object adds one level above the value.
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = JsonText.MaxValueDepth + 1 };
+
+    [Flags]
+    private enum Field
+    {
+        None = 0,
+        Op = 1,
+        Key = 2,
+        Value = 4,
+        ClientId = 8,
+        Seq = 16,
+    }
+
+    /// <summary>Rents scratch space for <see cref="Parse"/> when the command is too long for the stack.</summary>
+    public static char[]? RentScratch(int commandLength)
+        => commandLength <= StackScratchChars ? null : ArrayPool<char>.Shared.Rent(commandLength);
+
+    public static void ReturnScratch(char[]? rented)
+    {
+        if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+    }
+
+    /// <summary>
+    /// Reads one command. <paramref name="scratch"/> must hold at least <c>command.Length</c> chars
+    /// (unescaped strings are never longer than their UTF-8 form).
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a valid command; the message says why.</exception>
+    public static ParsedCommand Parse(ReadOnlySpan<byte> command, Span<char> scratch)
+    {
+        try
+        {
+            return ParseCore(command, scratch);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"command is not valid JSON: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader.CopyString refuses escapes that do not form valid UTF-16 (a lone surrogate).
+            throw new FormatException($"command has an invalid string: {e.Message}", e);
+        }
+    }
+
+    private static ParsedCommand ParseCore(ReadOnlySpan<byte> command, Span<char> scratch)
+    {
+        if (command.IsEmpty) throw new FormatException("command is empty");
+        // The reader checks UTF-8 only in strings it unescapes; a value is stored unread, so check it all here.
+        if (!Utf8.IsValid(command)) throw new FormatException("command is not valid UTF-8");
+        if (scratch.Length < command.Length) throw new ArgumentException("scratch is shorter than the command", nameof(scratch));
+
+        var reader = new Utf8JsonReader(command, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new FormatException("command must be a JSON object");
+
+        var seen = Field.None;
+        var op = KvOp.Set;
+        ReadOnlySpan<char> key = default;
+        ReadOnlySpan<byte> value = default;
+        ReadOnlySpan<char> clientId = default;
+        var hasClient = false;
+        long seq = 0;
+        var used = 0;
+
+        while (true)
+        {
+            ReadOrFail(ref reader);
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+
+            var field = NameOf(ref reader);
+            if ((seen & field) != 0) throw new FormatException($"command has property \"{Name(field)}\" twice");
+            seen |= field;
+            ReadOrFail(ref reader);
+
+            switch (field)
+            {
+                case Field.Op:
+                    ExpectString(ref reader, "op");
+                    if (reader.ValueTextEquals("set"u8)) op = KvOp.Set;
+                    else if (reader.ValueTextEquals("delete"u8)) op = KvOp.Delete;
+                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected \"set\" or \"delete\")");
+                    break;
+
+                case Field.Key:
+                    ExpectString(ref reader, "key");
+                    var keyLength = reader.CopyString(scratch[used..]);
+                    key = scratch.Slice(used, keyLength);
+                    used += keyLength;
+                    break;
+
+                case Field.Value:
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    value = command[start..(int)reader.BytesConsumed];
+                    break;
+
+                case Field.ClientId:
+                    if (reader.TokenType == JsonTokenType.Null) break;
+                    ExpectString(ref reader, "clientId");
+                    var clientLength = reader.CopyString(scratch[used..]);
+                    clientId = scratch.Slice(used, clientLength);
+                    used += clientLength;
+                    hasClient = true;
+                    break;
+
+                case Field.Seq:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq))
+                        throw new FormatException("seq must be a whole number");
+                    break;
+            }
+        }
+
+        if (reader.Read()) throw new FormatException("command has data after its closing brace");
+
+        if ((seen & Field.Op) == 0) throw new FormatException("command has no \"op\"");
+        if ((seen & Field.Key) == 0) throw new FormatException("command has no \"key\"");
+        if (key.IsEmpty) throw new FormatException("key must not be empty");
+        var hasValue = (seen & Field.Value) != 0;
+        if (op == KvOp.Set && !hasValue) throw new FormatException("set needs a \"value\"");
+        if (op == KvOp.Delete && hasValue) throw new FormatException("delete takes no \"value\"");
+        if (hasClient && clientId.IsEmpty) throw new FormatException("clientId must not be empty");
+        if (seq < 0) throw new FormatException($"seq must not be negative (got {seq})");
+        if (!hasClient && seq != 0) throw new FormatException("seq needs a clientId");
+
+        return new ParsedCommand
+        {
+            Op = op,
+            Key = key,
+            Value = value,
+            HasClient = hasClient,
+            ClientId = clientId,
+            Seq = seq,
+        };
+    }
+
+    private static void ReadOrFail(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read()) throw new FormatException("command ends early");
+    }
+
+    private static Field NameOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueTextEquals("op"u8)) return Field.Op;
+        if (reader.ValueTextEquals("key"u8)) return Field.Key;
+        if (reader.ValueTextEquals("value"u8)) return Field.Value;
+        if (reader.ValueTextEquals("clientId"u8)) return Field.ClientId;
+        if (reader.ValueTextEquals("seq"u8)) return Field.Seq;
+        throw new FormatException($"command has unknown property \"{Clip(reader.GetString())}\"");
+    }
+
+    private static string Name(Field field) => field switch
+    {
+        Field.ClientId => "clientId",
+        _ => field.ToString().ToLowerInvariant(),
+    };
+
+    // Error messages quote what they refuse, but never a megabyte of it.
+    private static string? Clip(string? text) => text is { Length: > 64 } ? string.Concat(text.AsSpan(0, 64), "…") : text;
+
+    private static void ExpectString(ref Utf8JsonReader reader, string name)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new FormatException($"{name} must be a string");
+    }
+}

@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// The bytes of a <see cref="KvCommand"/> in a Raft log entry: compact UTF-8 JSON such as
+/// <c>{"op":"set","key":"k","value":1.10,"clientId":"c1","seq":7}</c>. The value is written as the
+/// client wrote it (only whitespace between tokens is dropped). <c>clientId</c> and <c>seq</c> are left
+/// out when there is no client; <c>value</c> is left out of a delete.
+/// </summary>
+public static class KvCommandCodec
+{
+    private static readonly JsonElement JsonNull = JsonElement.Parse("null"u8);
+
+    /// <summary>Encodes a command for the log.</summary>
+    /// <exception cref="ArgumentException">The command breaks a rule that <see cref="Decode"/> would refuse.</exception>
+    public static byte[] Encode(KvCommand c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        if (string.IsNullOrEmpty(c.Key)) throw new ArgumentException("key must not be empty", nameof(c));
+        if (c.Op is not (KvOp.Set or KvOp.Delete)) throw new ArgumentException($"unknown op {c.Op}", nameof(c));
+        if (c.Op == KvOp.Delete && c.Value is not null) throw new ArgumentException("delete takes no value", nameof(c));
+        if (c.Value is { ValueKind: JsonValueKind.Undefined })
+            throw new ArgumentException("value is an undefined JsonElement (default(JsonElement)), not a JSON value", nameof(c));
+        if (c.ClientId is "") throw new ArgumentException("clientId must not be empty (use null for no client)", nameof(c));
+        // The JSON writer would silently replace a lone surrogate with U+FFFD and store a different key.
+        if (!IsValidUtf16(c.Key)) throw new ArgumentException("key is not valid UTF-16 (it has a lone surrogate)", nameof(c));
+        if (c.ClientId is not null && !IsValidUtf16(c.ClientId))
+            throw new ArgumentException("clientId is not valid UTF-16 (it has a lone surrogate)", nameof(c));
+        if (c.Seq < 0) throw new ArgumentException($"seq must not be negative (got {c.Seq})", nameof(c));
+        if (c.ClientId is null && c.Seq != 0) throw new ArgumentException("seq needs a clientId", nameof(c));
+
+        // A set of C# null stores the JSON value null: a client's "value": null arrives as a null JsonElement?.
+        var toWrite = c.Op == KvOp.Set && c.Value is null ? c with { Value = JsonNull } : c;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(toWrite, KvJsonContext.Default.KvCommand);
+
+        // Read the bytes back with the parser every node applies with: whatever the checks above miss
+        // is refused here, on the proposing node, instead of being committed and refused by every node.
+        var rented = KvCommandParser.RentScratch(bytes.Length);
+        Span<char> scratch = rented is null ? stackalloc char[KvCommandParser.StackScratchChars] : rented;
+        try
+        {
+            KvCommandParser.Parse(bytes, scratch);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"command cannot be encoded: {e.Message}", nameof(c), e);
+        }
+        finally
+        {
+            KvCommandParser.ReturnScratch(rented);
+        }
+        return bytes;
+    }
+
+    /// <summary>Decodes a command from the log.</summary>
+    /// <exception cref="FormatException">The bytes are not a valid command; the message says why.</exception>
+    public static KvCommand Decode(ReadOnlySpan<byte> data)
+    {
+        var rented = KvCommandParser.RentScratch(data.Length);
+        Span<char> scratch = rented is null ? stackalloc char[KvCommandParser.StackScratchChars] : rented;
+        try
+        {
+            var parsed = KvCommandParser.Parse(data, scratch);
+            return new KvCommand
+            {
+                Op = parsed.Op,
+                Key = new string(parsed.Key),
+                Value = parsed.Op == KvOp.Set ? JsonText.ToElement(parsed.Value) : null,
+                ClientId = parsed.HasClient ? new string(parsed.ClientId) : null,
+                Seq = parsed.Seq,
+            };
+        }
+        finally
+        {
+            KvCommandParser.ReturnScratch(rented);
+        }
+    }
+
+    private static bool IsValidUtf16(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(text, out _, out var consumed) != OperationStatus.Done) return false;
+            text = text[consumed..];
+        }
+        return true;
+    }
+}

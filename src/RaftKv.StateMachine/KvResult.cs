@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// The outcome of applying one command. Set: <see cref="Found"/> is true and <see cref="Value"/> is
+/// the value stored. Delete: <see cref="Found"/> says whether the key existed; <see cref="Value"/> is
+/// null. <see cref="Kind"/> says whether the command was applied now or answered from the client's session.
+/// </summary>
+/// <remarks>
+/// Apply runs on every node for every write, but only the leader answers a client, so the value is
+/// kept as its stored UTF-8 text and parsed into a <see cref="JsonElement"/> only when
+/// <see cref="Value"/> is read. Two results are equal when Found, Kind and the value's JSON text are equal.
+/// </remarks>
+public readonly record struct KvResult
+{
+    private readonly byte[]? _utf8Value;
+    private readonly JsonElement? _element;
+
+    public KvResult(bool Found, JsonElement? Value)
+    {
+        this.Found = Found;
+        _element = Value;
+        Kind = KvResultKind.Applied;
+    }
+
+    internal KvResult(bool found, byte[]? utf8Value, KvResultKind kind)
+    {
+        Found = found;
+        _utf8Value = utf8Value;
+        Kind = kind;
+    }
+
+    /// <summary>The result of a command older than its client's last one (see <see cref="KvResultKind.Duplicate"/>).</summary>
+    public static KvResult Duplicate { get; } = new(false, null, KvResultKind.Duplicate);
+
+    public bool Found { get; }
+
+    /// <summary>Set: the value stored (a new element on each read). Otherwise null.</summary>
+    public JsonElement? Value => _element ?? (_utf8Value is null ? null : JsonText.ToElement(_utf8Value));
+
+    public KvResultKind Kind { get; }
+
+    /// <summary>True when the command was not applied because its client had already sent a newer one.</summary>
+    public bool IsDuplicate => Kind == KvResultKind.Duplicate;
+
+    public void Deconstruct(out bool Found, out JsonElement? Value)
+    {
+        Found = this.Found;
+        Value = this.Value;
+    }
+
+    public bool Equals(KvResult other)
+        => Found == other.Found && Kind == other.Kind && RawValue.SequenceEqual(other.RawValue) && HasValue == other.HasValue;
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Found);
+        hash.Add(Kind);
+        hash.AddBytes(RawValue);
+        return hash.ToHashCode();
+    }
+
+    private bool HasValue => _utf8Value is not null || _element is not null;
+
+    private ReadOnlySpan<byte> RawValue
+        => _utf8Value ?? (_element is { ValueKind: not JsonValueKind.Undefined } element ? JsonMarshal.GetRawUtf8Value(element) : default);
+}

@@ -1,0 +1,20 @@
+namespace RaftKv.StateMachine;
+
+/// <summary>How <see cref="KvStateMachine.Apply"/> handled a command.</summary>
+public enum KvResultKind
+{
+    /// <summary>The command was applied now; the result is its own.</summary>
+    Applied,
+
+    /// <summary>
+    /// A retry of the client's last applied command (same ClientId and Seq): it was not applied again,
+    /// and the result is the one remembered from when it was, even if the key has changed since.
+    /// </summary>
+    Remembered,
+
+    /// <summary>
+    /// Older than the client's last applied command: it was not applied, and its result is no longer
+    /// known (Found is false, Value is null). The client has already moved on, so nobody should be waiting for it.
+    /// </summary>
+    Duplicate,
+}

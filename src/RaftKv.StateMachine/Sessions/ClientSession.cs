@@ -1,0 +1,24 @@
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// What the state machine remembers of one client: its last applied request number and that request's
+/// result, and the log index at which the client was last seen (for eviction).
+/// </summary>
+internal sealed class ClientSession(string clientId)
+{
+    public string ClientId { get; } = clientId;
+    public long Seq { get; set; }
+    public bool Found { get; set; }
+
+    /// <summary>The stored value of the last result (set), shared with the data table: stored values are never mutated.</summary>
+    public byte[]? Value { get; set; }
+
+    /// <summary>The log index of the entry that last touched this session.</summary>
+    public long LastIndex { get; set; }
+
+    // Neighbours in the table's recency list, oldest to newest.
+    internal ClientSession? Older { get; set; }
+    internal ClientSession? Newer { get; set; }
+
+    public KvResult RememberedResult() => new(Found, Value, KvResultKind.Remembered);
+}

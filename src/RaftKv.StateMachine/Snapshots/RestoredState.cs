@@ -1,0 +1,4 @@
+namespace RaftKv.StateMachine;
+
+/// <summary>Everything read from a snapshot, fully validated, ready to replace the live state.</summary>
+internal sealed record RestoredState(long AppliedIndex, Dictionary<string, byte[]> Data, SessionTable Sessions);

@@ -1,0 +1,31 @@
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// The byte layout of a state machine snapshot. All integers are little-endian; strings are UTF-8
+/// with an i32 byte length in front; values are their stored JSON text with an i32 length in front.
+/// <code>
+/// magic "RKVS" | u32 version (1) | i64 applied index
+/// i32 key count, then per key in ordinal order:   key | value
+/// i32 session count, then per session, least recently used first:
+///     client id | i64 seq | i64 last index | u8 flags (1 = found, 2 = has value) | [value]
+/// u64 XxHash3 of every byte before it
+/// </code>
+/// Keys in ordinal order and sessions in log-index order make the bytes a function of the state
+/// alone, so every node that applied the same entries writes the same snapshot.
+/// </summary>
+internal static class SnapshotLayout
+{
+    public const uint Version = 1;
+    public const int HeaderBytes = 4 + 4 + 8;
+    public const int ChecksumBytes = 8;
+    public const byte FoundFlag = 1;
+    public const byte HasValueFlag = 2;
+
+    /// <summary>Smallest possible key record (1-byte key, 1-byte value), used to bound counts before allocating.</summary>
+    public const int MinKeyRecordBytes = 4 + 1 + 4 + 1;
+
+    /// <summary>Smallest possible session record.</summary>
+    public const int MinSessionRecordBytes = 4 + 1 + 8 + 8 + 1;
+
+    public static ReadOnlySpan<byte> Magic => "RKVS"u8;
+}

@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+
+namespace RaftKv.StateMachine;
+
+/// <summary>Writes the state in the <see cref="SnapshotLayout"/> format, into one exactly sized array.</summary>
+internal static class SnapshotWriter
+{
+    public static byte[] Write(long appliedIndex, Dictionary<string, byte[]> data, SessionTable sessions)
+    {
+        var keys = new string[data.Count];
+        data.Keys.CopyTo(keys, 0);
+        Array.Sort(keys, StringComparer.Ordinal);
+        var values = new byte[keys.Length][];
+        var sessionList = sessions.OldestFirst().ToArray();
+
+        long size = SnapshotLayout.HeaderBytes + 4 + 4 + SnapshotLayout.ChecksumBytes;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            values[i] = data[keys[i]];
+            size += 4 + Encoding.UTF8.GetByteCount(keys[i]) + 4 + values[i].Length;
+        }
+        foreach (var s in sessionList)
+            size += 4 + Encoding.UTF8.GetByteCount(s.ClientId) + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
+        if (size > Array.MaxLength)
+            throw new InvalidOperationException($"the state needs {size} bytes, more than one snapshot array can hold");
+
+        var buffer = GC.AllocateUninitializedArray<byte>((int)size);
+        var span = buffer.AsSpan();
+        var at = 0;
+
+        SnapshotLayout.Magic.CopyTo(span);
+        at += SnapshotLayout.Magic.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], SnapshotLayout.Version);
+        at += 4;
+        BinaryPrimitives.WriteInt64LittleEndian(span[at..], appliedIndex);
+        at += 8;
+
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], keys.Length);
+        at += 4;
+        for (var i = 0; i < keys.Length; i++)
+        {
+            at = WriteString(span, at, keys[i]);
+            at = WriteBytes(span, at, values[i]);
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], sessionList.Length);
+        at += 4;
+        foreach (var s in sessionList)
+        {
+            at = WriteString(span, at, s.ClientId);
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Seq);
+            at += 8;
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.LastIndex);
+            at += 8;
+            span[at++] = (byte)((s.Found ? SnapshotLayout.FoundFlag : 0) | (s.Value is null ? 0 : SnapshotLayout.HasValueFlag));
+            if (s.Value is not null) at = WriteBytes(span, at, s.Value);
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(span[at..], XxHash3.HashToUInt64(span[..at]));
+        at += SnapshotLayout.ChecksumBytes;
+        if (at != buffer.Length) throw new InvalidOperationException($"snapshot size miscounted: wrote {at} of {buffer.Length} bytes");
+        return buffer;
+    }
+
+    private static int WriteString(Span<byte> span, int at, string text)
+    {
+        var length = Encoding.UTF8.GetBytes(text, span[(at + 4)..]);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], length);
+        return at + 4 + length;
+    }
+
+    private static int WriteBytes(Span<byte> span, int at, byte[] bytes)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], bytes.Length);
+        bytes.CopyTo(span[(at + 4)..]);
+        return at + 4 + bytes.Length;
+    }
+}

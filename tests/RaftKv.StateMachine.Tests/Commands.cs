@@ -1,0 +1,23 @@
+using System.Text;
+using System.Text.Json;
+
+namespace RaftKv.StateMachine.Tests;
+
+/// <summary>Builds encoded commands for the tests.</summary>
+internal static class Commands
+{
+    public static byte[] Set(string key, string json, string? clientId = null, long seq = 0)
+        => KvCommandCodec.Encode(new KvCommand { Op = KvOp.Set, Key = key, Value = JsonElement.Parse(json), ClientId = clientId, Seq = seq });
+
+    public static byte[] Delete(string key, string? clientId = null, long seq = 0)
+        => KvCommandCodec.Encode(new KvCommand { Op = KvOp.Delete, Key = key, ClientId = clientId, Seq = seq });
+
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    public static string Text(this JsonElement element) => element.GetRawText();
+
+    public static string? Text(this KvResult result) => result.Value?.GetRawText();
+
+    public static string Get(this KvStateMachine machine, string key)
+        => machine.TryGet(key, out var value) ? value.GetRawText() : throw new KeyNotFoundException(key);
+}
