@@ -19,7 +19,8 @@ public sealed class Cli
     private readonly TextReader _input;
     private readonly bool _indentJson;
     private readonly GlobalOptions _options = new();
-    private readonly RootCommand _root;
+    private readonly Command _root;
+    private bool _interactive;
     private RaftClient? _sessionClient;
 
     /// <param name="output">Results.</param>
@@ -43,9 +44,13 @@ public sealed class Cli
         return await InvokeAsync(parse, cancellationToken).ConfigureAwait(false);
     }
 
-    private RootCommand BuildRootCommand()
+    private Command BuildRootCommand()
     {
-        var root = new RootCommand("raftctl: the command-line client of a RaftKv cluster. Without a command it starts an interactive prompt.");
+        // A plain Command named raftctl rather than RootCommand, whose name (in usage lines) would be
+        // the host executable's: "testhost" under the test runner, "dotnet" under `dotnet raftctl.dll`.
+        var root = new Command("raftctl", "raftctl: the command-line client of a RaftKv cluster. Without a command it starts an interactive prompt.");
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
         _options.AddTo(root);
         root.Subcommands.Add(SetCommand.Create(this));
         root.Subcommands.Add(GetCommand.Create(this));
@@ -114,6 +119,7 @@ public sealed class Cli
         }
 
         var sessionJson = parse.GetValue(_options.Json);
+        _interactive = true;
         try
         {
             while (true)
@@ -157,6 +163,7 @@ public sealed class Cli
         {
             await _sessionClient.DisposeAsync().ConfigureAwait(false);
             _sessionClient = null;
+            _interactive = false;
         }
     }
 
@@ -197,12 +204,17 @@ public sealed class Cli
         return ExitCodes.Usage;
     }
 
-    /// <summary>Prints the help of the command the user was typing, to the error stream.</summary>
+    /// <summary>Prints the help of the command the user was typing, to the error stream (at the prompt just a pointer to it).</summary>
     private void PrintUsage(ParseResult parse)
     {
         var path = new List<string>();
         for (var command = parse.CommandResult.Command; command != _root; command = (Command)command.Parents.First())
             path.Insert(0, command.Name);
+        if (_interactive)
+        {
+            _error.WriteLine(path.Count == 0 ? "type help for the list of commands" : $"type {path[0]} --help for its usage");
+            return;
+        }
         path.Add("--help");
         _root.Parse(path).Invoke(new InvocationConfiguration { Output = _error, Error = _error, ProcessTerminationTimeout = null });
     }
