@@ -20,8 +20,11 @@ namespace RaftKv.Client;
 /// <see cref="ClusterUnavailableException"/>.
 /// <para>
 /// Writes are idempotent across those retries: each logical write takes the next sequence number of
-/// this client once, and every attempt carries the same (ClientId, Seq) pair with a fresh request
+/// its session once, and every attempt carries the same (ClientId, Seq) pair with a fresh request
 /// id, so a server that already applied it answers from its session table instead of applying it again.
+/// A client writing one at a time uses <see cref="RaftClientOptions.ClientId"/> with Seq 1, 2, 3, ...;
+/// concurrent writes each borrow a session of their own (<c>ClientId/1</c>, <c>ClientId/2</c>, ...),
+/// because the server remembers only the last write of each session.
 /// </para>
 /// </remarks>
 public sealed class RaftClient : IAsyncDisposable
@@ -44,8 +47,8 @@ public sealed class RaftClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private int _leader = -1;
     private int _roundRobin = -1;
+    private readonly WriteSessionPool _sessions;
     private long _nextRequestId;
-    private long _nextSeq;
     private int _disposed;
 
     /// <summary>Creates a client; nothing is dialled until the first call. Throws <see cref="ArgumentException"/> for bad options.</summary>
@@ -54,6 +57,7 @@ public sealed class RaftClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _sessions = new WriteSessionPool(options.ClientId);
         for (var id = 0; id < options.Servers.Count; id++) _addresses[id] = options.Servers[id];
     }
 
@@ -120,12 +124,21 @@ public sealed class RaftClient : IAsyncDisposable
         return ExecuteAsync(request, Routing.LeaderAnswer, null, isWrite: false, cancellationToken);
     }
 
-    private Task<ClientResponse> WriteAsync(ClientRequest request, CancellationToken cancellationToken)
+    private async Task<ClientResponse> WriteAsync(ClientRequest request, CancellationToken cancellationToken)
     {
-        // One sequence number per logical write, reused by every retry below: that is what lets the
-        // server recognise a retry of a write it already applied.
-        var seq = Interlocked.Increment(ref _nextSeq);
-        return ExecuteAsync(request with { ClientId = _options.ClientId, Seq = seq }, Routing.Leader, null, isWrite: true, cancellationToken);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // One sequence number per logical write, reused by every retry in ExecuteAsync: that is what
+        // lets the server recognise a retry of a write it already applied.
+        var session = _sessions.Rent();
+        try
+        {
+            var seq = ++session.LastSeq;
+            return await ExecuteAsync(request with { ClientId = session.ClientId, Seq = seq }, Routing.Leader, null, isWrite: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sessions.Return(session);
+        }
     }
 
     private async Task<ClientResponse> ExecuteAsync(ClientRequest template, Routing routing, int? directNode, bool isWrite, CancellationToken cancellationToken)

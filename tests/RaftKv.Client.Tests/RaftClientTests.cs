@@ -77,6 +77,24 @@ public sealed class RaftClientTests
     }
 
     [Fact]
+    public async Task Concurrent_writes_use_distinct_sessions_each_with_consecutive_sequence_numbers()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        await using var client = cluster.NewClient(clientId: "c");
+
+        for (var round = 0; round < 3; round++)
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.SetAsync($"k{i}", Json("1"), None)));
+
+        var writes = cluster.Nodes[0].Received.ToList();
+        writes.Should().HaveCount(60);
+        writes.Select(w => (w.ClientId, w.Seq)).Should().OnlyHaveUniqueItems();
+        foreach (var session in writes.GroupBy(w => w.ClientId))
+            session.Select(w => w.Seq).Should().Equal(Enumerable.Range(1, session.Count()).Select(n => (long)n), "session {0} has one write in flight at a time", session.Key);
+        writes.Should().Contain(w => w.ClientId == "c", "the first session is the client id itself");
+        cluster.Applied.Should().HaveCount(60, "no write was mistaken for a stale duplicate");
+    }
+
+    [Fact]
     public async Task Client_throws_ClusterUnavailable_after_the_timeout_when_nobody_leads()
     {
         await using var cluster = FakeCluster.Start(3, leaderId: null);

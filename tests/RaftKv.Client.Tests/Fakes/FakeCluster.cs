@@ -64,8 +64,14 @@ internal sealed class FakeCluster : IAsyncDisposable
     {
         lock (_applyGate)
         {
-            if (request.ClientId is { } clientId && _sessions.TryGetValue(clientId, out var last) && last.Seq == request.Seq)
-                return last.Result with { Id = request.Id };
+            // The session rule of PROTOCOL.md: above the last seq applies, the last seq is answered
+            // from memory, below it is a stale copy that must never apply.
+            if (request.ClientId is { } clientId && _sessions.TryGetValue(clientId, out var last))
+            {
+                if (request.Seq == last.Seq) return last.Result with { Id = request.Id };
+                if (request.Seq < last.Seq)
+                    return new ClientResponse { Id = request.Id, Status = ClientStatus.BadRequest, Error = $"stale sequence number {request.Seq}: the last is {last.Seq}" };
+            }
 
             ClientResponse result;
             switch (request.Op)
