@@ -1,10 +1,11 @@
 using RaftKv.Ctl;
 
-// Ctrl+C cancels the running command (exit code 130) instead of killing the process mid-write.
+// The first Ctrl+C cancels the running command (or the prompt) and raftctl exits with 130; a
+// second one, for a read the console cannot cancel, ends the process the default way.
 using var interrupted = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    e.Cancel = true;
+    e.Cancel = !interrupted.IsCancellationRequested;
     interrupted.Cancel();
 };
 var cli = new Cli(Console.Out, Console.Error, Console.In, indentJson: !Console.IsOutputRedirected);
