@@ -237,8 +237,9 @@ public sealed class RaftClient : IAsyncDisposable
                 if (budget.IsCancellationRequested) break;
                 await Task.Delay(Backoff.Delay(retries++), budget.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposing.IsCancellationRequested)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                // The budget ran out (or the client is being disposed): reported just below.
                 break;
             }
         }
