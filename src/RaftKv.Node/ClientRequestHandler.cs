@@ -56,6 +56,9 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
         }
     }
 
+    /// <summary>Longest key accepted, in UTF-8 bytes (docs/PROTOCOL.md).</summary>
+    public const int MaxKeyBytes = 4096;
+
     private static string? Validate(ClientRequest request)
     {
         switch (request.Op)
@@ -66,6 +69,8 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
                 return "set needs a value";
             case ClientOp.Get when request.Key is { Length: 0 }:
                 return "the key must not be empty";
+            case not (ClientOp.Status or ClientOp.Log) when request.Key is { } key && System.Text.Encoding.UTF8.GetByteCount(key) > MaxKeyBytes:
+                return $"the key is longer than {MaxKeyBytes} bytes";
             case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
                 return "from must be >= 0 and limit > 0";
         }

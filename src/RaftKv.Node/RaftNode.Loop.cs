@@ -226,7 +226,9 @@ public sealed partial class RaftNode
             if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
             {
                 var deleting = w.Event.Request.Op == ClientOp.Delete;
-                response = Respond(w.Event.Request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
+                response = result.IsDuplicate
+                    ? Respond(w.Event.Request, ClientStatus.BadRequest) with { Error = $"seq {w.Event.Request.Seq} is older than the last write of client '{w.Event.Request.ClientId}'" }
+                    : Respond(w.Event.Request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
                 {
                     Index = entry.Index,
                     Value = deleting ? null : result.Value,

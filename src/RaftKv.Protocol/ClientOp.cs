@@ -1,20 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace RaftKv.Protocol;
 
 /// <summary>Operations a client may request. On the wire they are the lower-camel-case names: "set", "get", ...</summary>
 public enum ClientOp
 {
     /// <summary>Write <see cref="ClientRequest.Value"/> under <see cref="ClientRequest.Key"/> (through the Raft log).</summary>
+    [JsonStringEnumMemberName("set")]
     Set,
 
     /// <summary>Read one key, or every key when <see cref="ClientRequest.Key"/> is null (linearizable unless Stale).</summary>
+    [JsonStringEnumMemberName("get")]
     Get,
 
     /// <summary>Remove a key (through the Raft log).</summary>
+    [JsonStringEnumMemberName("delete")]
     Delete,
 
     /// <summary>This node's view: role, term, indexes, leader. Answered by any node.</summary>
+    [JsonStringEnumMemberName("status")]
     Status,
 
     /// <summary>This node's log entries from <see cref="ClientRequest.From"/> (at most <see cref="ClientRequest.Limit"/>). Answered by any node.</summary>
+    [JsonStringEnumMemberName("log")]
     Log,
 }

@@ -11,7 +11,7 @@ namespace RaftKv.Protocol;
 public sealed record ClientRequest
 {
     public long Id { get; init; }
-    public ClientOp Op { get; init; }
+    public required ClientOp Op { get; init; }
     public string? Key { get; init; }
 
     /// <summary>The JSON value to store (set only). Any JSON value, kept as written.</summary>

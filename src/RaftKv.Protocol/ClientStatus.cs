@@ -1,20 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace RaftKv.Protocol;
 
 /// <summary>The outcome of a client request.</summary>
 public enum ClientStatus
 {
     /// <summary>Done. For a write: committed and applied.</summary>
+    [JsonStringEnumMemberName("ok")]
     Ok,
 
     /// <summary>A get or delete of a key that does not exist.</summary>
+    [JsonStringEnumMemberName("notFound")]
     NotFound,
 
     /// <summary>This node is not the leader; <see cref="ClientResponse.LeaderId"/>/<see cref="ClientResponse.LeaderAddress"/> say who is, when known.</summary>
+    [JsonStringEnumMemberName("notLeader")]
     NotLeader,
 
     /// <summary>The node could not finish the request in time (no quorum, election under way). A write's outcome is unknown.</summary>
+    [JsonStringEnumMemberName("unavailable")]
     Unavailable,
 
     /// <summary>The request is malformed (missing key, value too large, ...). Nothing was changed.</summary>
+    [JsonStringEnumMemberName("badRequest")]
     BadRequest,
 }
