@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 using RaftKv.Core;
+using RaftKv.Storage.IO;
 using RaftKv.Storage.Metadata;
 using RaftKv.Storage.Snapshots;
 using RaftKv.Storage.Wal;
@@ -71,6 +72,24 @@ internal static class DataDirectory
         }
         DataDirectoryMetadata.ForNewDirectory(clusterId, nodeId).Write(directory, fsync);
         return true;
+    }
+
+    /// <summary>
+    /// Creates the wal/ and snap/ folders. On first use their names, and the data directory's own name in its
+    /// parent, are fsynced too: a segment file made durable in a folder that itself vanishes on power loss is lost.
+    /// </summary>
+    public static void CreateFolders(string directory, bool durably)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, WalFolder));
+        Directory.CreateDirectory(Path.Combine(directory, SnapshotFolder));
+        if (durably)
+        {
+            Durability.FlushDirectory(directory);
+            if (Path.GetDirectoryName(directory) is { } parent)
+            {
+                Durability.FlushDirectory(parent);
+            }
+        }
     }
 
     public static RecoveredDirectory Recover(string directory, StorageOptions options, bool isNew, long started)

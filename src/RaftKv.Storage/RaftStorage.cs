@@ -113,8 +113,7 @@ public sealed class RaftStorage : IDisposable
         try
         {
             var isNew = DataDirectory.EnsureMetadata(fullPath, clusterId, nodeId, options.Fsync);
-            Directory.CreateDirectory(Path.Combine(fullPath, DataDirectory.WalFolder));
-            Directory.CreateDirectory(Path.Combine(fullPath, DataDirectory.SnapshotFolder));
+            DataDirectory.CreateFolders(fullPath, durably: isNew && options.Fsync);
             var recovery = DataDirectory.Recover(fullPath, options, isNew, started);
             return new RaftStorage(fullPath, options, lockHandle, recovery);
         }
