@@ -1,3 +1,4 @@
+using RaftKv.Storage.Snapshots;
 using RaftKv.Storage.Tests.Support;
 using static RaftKv.Storage.Tests.Support.Fixtures;
 
@@ -69,6 +70,26 @@ public sealed class CompactionTests : IDisposable
 
         state.Entries.ShouldEqual(Entries(31, 32, 1));
         state.HardState.Should().Be(Hard(1, 30));
+    }
+
+    [Fact]
+    public void Recovery_finishes_a_compaction_that_a_crash_interrupted_before_segments_were_deleted()
+    {
+        var directory = _temp.Sub("node");
+        int segmentsBefore;
+        using (var storage = WriteLog(directory, entries: 60, commit: 50))
+        {
+            segmentsBefore = storage.SegmentCount;
+        }
+        // What Compact makes durable first.
+        SnapshotFormat.Write(SnapDirectory(directory), Snapshot(50, 1), fsync: false);
+
+        using var reopened = Open(directory, segmentBytes: 512);
+
+        reopened.SegmentCount.Should().BeLessThan(segmentsBefore);
+        Segments(directory).Should().HaveCount(reopened.SegmentCount);
+        reopened.Recovery.Notes.Should().ContainSingle(n => n.Contains("wholly covered by the snapshot"));
+        reopened.Load().Entries.ShouldEqual(Entries(51, 60, 1));
     }
 
     [Fact]

@@ -107,6 +107,33 @@ public sealed class OverwriteTests : IDisposable
     }
 
     [Fact]
+    public void Save_accepts_committed_entries_written_again_with_the_same_terms()
+    {
+        var directory = _temp.Sub("node");
+        using (var storage = Open(directory))
+        {
+            storage.Save(Hard(1, 3), Entries(1, 4, 1), null);
+
+            storage.Save(Hard(2, 3), [.. Entries(2, 4, 1), .. Entries(5, 5, 2)], null);
+        }
+
+        using var reopened = Open(directory);
+        reopened.Load().Entries.ShouldEqual([.. Entries(1, 4, 1), .. Entries(5, 5, 2)]);
+    }
+
+    [Fact]
+    public void Save_refuses_a_batch_that_cuts_committed_entries_away()
+    {
+        using var storage = Open(_temp.Sub("node"));
+        storage.Save(Hard(1, 3), Entries(1, 4, 1), null);
+
+        var act = () => storage.Save(null, Entries(2, 2, 1), null);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*commit index 3 is beyond the last entry 2*");
+        storage.LastIndex.Should().Be(4);
+    }
+
+    [Fact]
     public void Save_refuses_a_term_lower_than_the_entry_before_it()
     {
         using var storage = Open(_temp.Sub("node"));

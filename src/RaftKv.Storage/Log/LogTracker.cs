@@ -75,7 +75,7 @@ internal sealed class LogTracker
     /// Appends one entry. An index at or below <see cref="LastIndex"/> first truncates the conflicting suffix
     /// (Raft §5.3: a follower's log is overwritten by the leader's). The checks are the Raft invariants that a
     /// correct core never breaks: no gaps, terms never decrease along the log, committed entries are never
-    /// overwritten.
+    /// replaced by different ones (and truncating them away is caught by <see cref="CheckBetweenBatches"/>).
     /// </summary>
     public string? TryAppend(long index, long term)
     {
@@ -91,9 +91,11 @@ internal sealed class LogTracker
         {
             return $"entry {index} leaves a gap after the last entry {LastIndex}";
         }
-        if (index <= LastIndex && index <= HardState.Commit)
+        // Rewriting a committed entry with the same term is harmless (index and term identify an entry, Raft §5.3);
+        // with another term it would change what the cluster agreed on.
+        if (index <= LastIndex && index <= HardState.Commit && TermAt(index) is { } existing && existing != term)
         {
-            return $"entry {index} would overwrite a committed entry (commit index {HardState.Commit})";
+            return $"entry {index} of term {term} would overwrite a committed entry of term {existing} (commit index {HardState.Commit})";
         }
         var previousTerm = TermAt(index - 1);
         if (previousTerm is { } p && term < p)

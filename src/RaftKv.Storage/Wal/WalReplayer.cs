@@ -276,12 +276,9 @@ internal sealed class WalReplayer
         }
         if (index >= 1 && index <= Log.BaseIndex && _baseIsMidLog)
         {
-            // An overwrite that reaches below where replay began (into entries of segments no longer kept, all
-            // covered by the snapshot). Legal if those entries were not committed at the time.
-            if (index <= Log.HardState.Commit)
-            {
-                return $"entry {index} would overwrite a committed entry (commit index {Log.HardState.Commit})";
-            }
+            // An overwrite that reaches below where replay began, into entries of segments no longer kept (all
+            // covered by the snapshot). Their terms are unknown here, so whether it replaced committed entries
+            // with different ones cannot be checked; that it did not cut committed entries away still is.
             Log.Reset(index - 1, null);
         }
         var problem = Log.TryAppend(index, term);
