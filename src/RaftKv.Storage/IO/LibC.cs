@@ -1,0 +1,25 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace RaftKv.Storage.IO;
+
+/// <summary>The few POSIX calls .NET does not expose: fdatasync, and fsync of a directory.</summary>
+internal static partial class LibC
+{
+    public const int EINTR = 4;
+    public const int ENOSPC = 28;
+    public const int EDQUOT = 122;
+    public const int ORdOnly = 0;
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    public static partial int FDataSync(SafeFileHandle fd);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+}

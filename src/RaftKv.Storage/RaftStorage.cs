@@ -1,0 +1,558 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
+using RaftKv.Core;
+using RaftKv.Storage.IO;
+using RaftKv.Storage.Log;
+using RaftKv.Storage.Metadata;
+using RaftKv.Storage.Snapshots;
+using RaftKv.Storage.Wal;
+
+namespace RaftKv.Storage;
+
+/// <summary>
+/// One node's durable Raft state in its data directory: a segmented write-ahead log (entries and hard
+/// state), snapshot files, and a metadata file saying whose directory it is.
+/// <code>
+/// &lt;dir&gt;/raftkv.meta                          format version, cluster id, node id
+/// &lt;dir&gt;/raftkv.lock                          held while open: one process per directory
+/// &lt;dir&gt;/wal/&lt;seq 16 hex&gt;-&lt;first index 16 hex&gt;.wal   append-only segments (byte layout: RecordFormat)
+/// &lt;dir&gt;/snap/&lt;term 16 hex&gt;-&lt;index 16 hex&gt;.snap    snapshots (byte layout: SnapshotFormat)
+/// </code>
+/// Every <see cref="Save"/> is one write and one fdatasync (group commit). The node driver calls it from its
+/// single loop; the class is not thread-safe and takes no locks.
+/// </summary>
+public sealed class RaftStorage : IDisposable
+{
+    private const int SnapshotsKept = 2;
+
+    private readonly string _directory;
+    private readonly string _walDirectory;
+    private readonly string _snapshotDirectory;
+    private readonly StorageOptions _options;
+    private readonly SafeFileHandle _lock;
+
+    /// <summary>The segments the log needs, in sequence order; the last one is open for appending.</summary>
+    private readonly List<SegmentFile> _segments;
+
+    /// <summary>Snapshot files on disk, oldest first.</summary>
+    private readonly List<SnapshotFile> _snapshots;
+
+    private SnapshotFile? _currentSnapshot;
+    private SafeFileHandle? _current;
+    private long _nextSequence;
+    private LogTracker _log;
+
+    /// <summary>What recovery read, handed out by the first <see cref="Load"/> unless something was written since.</summary>
+    private PersistentState? _recovered;
+
+    /// <summary>Set when a flush failed: what is on disk is then unknown, so the storage refuses further work.</summary>
+    private Exception? _failure;
+
+    private bool _disposed;
+
+    private RaftStorage(string directory, StorageOptions options, SafeFileHandle lockHandle, RecoveredDirectory recovery)
+    {
+        _directory = directory;
+        _walDirectory = Path.Combine(directory, DataDirectory.WalFolder);
+        _snapshotDirectory = Path.Combine(directory, DataDirectory.SnapshotFolder);
+        _options = options;
+        _lock = lockHandle;
+        _segments = recovery.Segments;
+        _snapshots = recovery.Snapshots;
+        _currentSnapshot = recovery.CurrentSnapshot;
+        _nextSequence = recovery.NextSequence;
+        _log = recovery.Log;
+        _recovered = recovery.State;
+        Recovery = recovery.Report;
+        if (_segments.Count > 0)
+        {
+            _current = File.OpenHandle(_segments[^1].Path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        }
+    }
+
+    /// <summary>What recovery found and did when the storage was opened.</summary>
+    public RecoveryReport Recovery { get; }
+
+    /// <summary>The index of the first entry after the snapshot (1 when there is no snapshot).</summary>
+    public long FirstIndex => _log.BaseIndex + 1;
+
+    /// <summary>The index of the last entry, or of the snapshot when no entry follows it (0 for an empty log).</summary>
+    public long LastIndex => _log.LastIndex;
+
+    public int SegmentCount => _segments.Count;
+
+    /// <summary>Bytes of the WAL segments and snapshot files.</summary>
+    public long DiskBytes => _segments.Sum(s => s.Length) + _snapshots.Sum(s => s.Length);
+
+    /// <summary>
+    /// Opens the data directory of node <paramref name="nodeId"/> of cluster <paramref name="clusterId"/>,
+    /// creating it (with its metadata file) on first use, and recovers: the newest valid snapshot, then the
+    /// WAL records after it. A write torn by a crash at the very end of the log is cut off and reported in
+    /// <see cref="Recovery"/>.
+    /// </summary>
+    /// <exception cref="DataDirectoryMismatchException">The directory belongs to another node or cluster.</exception>
+    /// <exception cref="CorruptLogException">Damage recovery must not guess about; the message names file and offset.</exception>
+    /// <exception cref="IOException">The directory is already open, by this or another process.</exception>
+    public static RaftStorage Open(string directory, string clusterId, int nodeId, StorageOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clusterId);
+        if (clusterId.Any(char.IsControl) || clusterId != clusterId.Trim())
+        {
+            throw new ArgumentException($"cluster id '{clusterId}' must not contain control characters or surrounding spaces", nameof(clusterId));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        options ??= new StorageOptions();
+        options.Validate();
+
+        var started = Stopwatch.GetTimestamp();
+        var fullPath = Path.GetFullPath(directory);
+        Directory.CreateDirectory(fullPath);
+        var lockHandle = DataDirectory.AcquireLock(fullPath);
+        try
+        {
+            var isNew = DataDirectory.EnsureMetadata(fullPath, clusterId, nodeId, options.Fsync);
+            DataDirectory.CreateFolders(fullPath, durably: isNew && options.Fsync);
+            var recovery = DataDirectory.Recover(fullPath, options, isNew, started);
+            return new RaftStorage(fullPath, options, lockHandle, recovery);
+        }
+        catch
+        {
+            lockHandle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The durable state: hard state, newest snapshot (with its data) or null, and the entries after it in
+    /// index order. Right after <see cref="Open"/> this is what recovery read; later calls read the files again.
+    /// </summary>
+    public PersistentState Load()
+    {
+        ThrowIfUnusable();
+        if (_recovered is { } recovered)
+        {
+            // Handed over once: the caller now owns the entries, and the storage does not keep a second copy.
+            _recovered = null;
+            return recovered;
+        }
+        var snapshot = _currentSnapshot is null ? null : ReadSnapshot(_currentSnapshot);
+        var replayer = new WalReplayer(_log.BaseIndex, _log.BaseTerm ?? 0, repairTail: false, fsync: false);
+        replayer.Replay([.. _segments]);
+        return new PersistentState(replayer.Log.HardState, snapshot, replayer.Entries);
+    }
+
+    /// <summary>
+    /// Makes one Raft <c>Ready</c> durable, with a single fdatasync, before returning. Entries whose first index
+    /// is at or below <see cref="LastIndex"/> first truncate the conflicting suffix (Raft §5.3). A
+    /// <paramref name="snapshot"/> (received from the leader) is made durable first; the log then becomes that
+    /// snapshot followed by <paramref name="entries"/>, and everything older is discarded.
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch breaks a Raft invariant (gap, decreasing term, vote change, overwrite of a committed entry...); nothing was written.</exception>
+    /// <exception cref="StorageFullException">The disk is full; nothing was written and nothing changed.</exception>
+    public void Save(HardState? hardState, IReadOnlyList<Entry> entries, Snapshot? snapshot)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(entries);
+        if (hardState is null && entries.Count == 0 && snapshot is null)
+        {
+            return;
+        }
+
+        var next = _log.Clone();
+        var problem = snapshot is null ? null : CheckNewSnapshot(snapshot, "snapshot from the leader");
+        if (problem is null && snapshot is not null)
+        {
+            next.Reset(snapshot.Metadata.Index, snapshot.Metadata.Term);
+        }
+        problem ??= AppendAll(next, entries);
+        if (problem is null && hardState is { } state)
+        {
+            problem = next.TrySetHardState(state);
+        }
+        problem ??= next.CheckBetweenBatches();
+        if (problem is not null)
+        {
+            throw new ArgumentException($"Save refused, nothing was written: {problem}");
+        }
+
+        _recovered = null;
+        if (snapshot is null)
+        {
+            Append(next, hardState, entries);
+        }
+        else
+        {
+            SaveWithLeaderSnapshot(next, hardState, entries, snapshot);
+        }
+        _log = next;
+    }
+
+    /// <summary>
+    /// Stores a snapshot the local state machine took (atomically: temporary file, fsync, rename, directory
+    /// fsync), then drops what it covers: the log keeps the entries after <c>snapshot.Metadata.Index</c>,
+    /// segment files holding nothing newer are deleted, and at most two snapshots are kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot is not newer than the current one, not committed, or its term does not match the log; nothing changed.</exception>
+    /// <exception cref="StorageFullException">The disk is full; nothing changed.</exception>
+    public void Compact(Snapshot snapshot)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var problem = CheckNewSnapshot(snapshot, "snapshot");
+        if (problem is null)
+        {
+            var (index, term) = (snapshot.Metadata.Index, snapshot.Metadata.Term);
+            if (index > _log.LastIndex)
+            {
+                problem = $"snapshot at index {index} is beyond the last entry {_log.LastIndex}";
+            }
+            else if (index > _log.HardState.Commit)
+            {
+                problem = $"snapshot at index {index} covers entries that are not committed (commit index {_log.HardState.Commit})";
+            }
+            else if (_log.TermAt(index) is { } logTerm && logTerm != term)
+            {
+                problem = $"snapshot says entry {index} has term {term}, the log has term {logTerm}";
+            }
+        }
+        if (problem is not null)
+        {
+            throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(snapshot));
+        }
+
+        _recovered = null;
+        _currentSnapshot = WriteSnapshot(snapshot);
+        _log.CompactTo(snapshot.Metadata.Index, snapshot.Metadata.Term);
+        DeleteSegmentsCoveredBy(snapshot.Metadata.Index);
+        PruneSnapshots();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _current?.Dispose();
+        _lock.Dispose();
+    }
+
+    public override string ToString() => $"RaftStorage({_directory}: entries {FirstIndex}..{LastIndex}, {SegmentCount} segments)";
+
+    // ---- write path -------------------------------------------------------------------------------
+
+    /// <summary>Appends to the current segment, or to a new one when this batch would take the current one past SegmentBytes.</summary>
+    private void Append(LogTracker next, HardState? hardState, IReadOnlyList<Entry> entries)
+    {
+        var bodyBytes = BatchEncoder.Measure(entries, hardState is not null);
+        var roll = _current is null || _segments[^1].Length + bodyBytes > _options.SegmentBytes;
+        if (!roll)
+        {
+            WriteBatch(null, hardState, entries);
+            return;
+        }
+        // A new segment repeats the hard state, so older segments can be deleted without losing it.
+        var carried = hardState ?? (next.HardState == HardState.Empty ? null : next.HardState);
+        var header = new SegmentHeader(_nextSequence, _log.LastIndex + 1, StartsNewLog: false, SnapshotTerm: 0);
+        WriteBatch(header, carried, entries);
+    }
+
+    private void SaveWithLeaderSnapshot(LogTracker next, HardState? hardState, IReadOnlyList<Entry> entries, Snapshot snapshot)
+    {
+        var file = WriteSnapshot(snapshot);
+        var carried = hardState ?? (next.HardState == HardState.Empty ? null : next.HardState);
+        var header = new SegmentHeader(_nextSequence, snapshot.Metadata.Index + 1, StartsNewLog: true, snapshot.Metadata.Term);
+        var obsolete = _segments.ToArray();
+        try
+        {
+            WriteBatch(header, carried, entries);
+        }
+        catch (StorageFullException)
+        {
+            // Leave the directory as it was: without the reset segment the new snapshot file is not part of the state.
+            if (_failure is null)
+            {
+                TryDelete(file.Path);
+                _snapshots.Remove(file);
+            }
+            throw;
+        }
+        _currentSnapshot = file;
+        // The new segment does not continue the old ones (its header says so), so all of them can go.
+        DeleteSegments(obsolete.Length);
+        PruneSnapshots();
+    }
+
+    /// <summary>Encodes the batch into one pooled buffer and makes it durable with one write and one flush.</summary>
+    private void WriteBatch(SegmentHeader? header, HardState? hardState, IReadOnlyList<Entry> entries)
+    {
+        var size = (header is null ? 0 : RecordFormat.SegmentHeaderRecordSize) + BatchEncoder.Measure(entries, hardState is not null);
+        if (size > Array.MaxLength)
+        {
+            throw new ArgumentException($"Save refused, nothing was written: the batch is {size} bytes, more than one write can take");
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent((int)size);
+        try
+        {
+            var bytes = buffer.AsSpan(0, (int)size);
+            BatchEncoder.Encode(bytes, header, entries, hardState);
+            if (header is { } h)
+            {
+                WriteNewSegment(h, bytes);
+            }
+            else
+            {
+                WriteToCurrentSegment(bytes);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void WriteToCurrentSegment(ReadOnlySpan<byte> bytes)
+    {
+        var segment = _segments[^1];
+        var handle = _current!;
+        try
+        {
+            RandomAccess.Write(handle, bytes, segment.Length);
+        }
+        catch (IOException e)
+        {
+            // Part of the batch may be in the file: cut it so the file ends where the last acknowledged batch does.
+            try
+            {
+                RandomAccess.SetLength(handle, segment.Length);
+            }
+            catch (IOException truncateFailure)
+            {
+                _failure = truncateFailure;
+            }
+            if (Durability.IsDiskFull(e))
+            {
+                throw DiskFull(e, $"appending {bytes.Length} bytes to {segment.Path}");
+            }
+            throw;
+        }
+        Flush(handle, segment.Path, directory: null);
+        segment.Length += bytes.Length;
+    }
+
+    private void WriteNewSegment(SegmentHeader header, ReadOnlySpan<byte> bytes)
+    {
+        var path = Path.Combine(_walDirectory, SegmentFile.FileName(header.Sequence, header.FirstIndex));
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            throw DiskFull(e, $"creating segment {path}");
+        }
+        try
+        {
+            RandomAccess.Write(handle, bytes, 0);
+        }
+        catch (IOException e)
+        {
+            handle.Dispose();
+            TryDelete(path);
+            if (Durability.IsDiskFull(e))
+            {
+                throw DiskFull(e, $"writing {bytes.Length} bytes to new segment {path}");
+            }
+            throw;
+        }
+        try
+        {
+            Flush(handle, path, _walDirectory);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+        _current?.Dispose();
+        _current = handle;
+        _segments.Add(new SegmentFile(path, header.Sequence, header.FirstIndex, bytes.Length));
+        _nextSequence = header.Sequence + 1;
+    }
+
+    /// <summary>
+    /// fdatasync, and fsync of the directory when a file was created. A failed flush leaves the page cache and
+    /// the disk in an unknown state (the kernel may have dropped the dirty pages), so the storage stops.
+    /// </summary>
+    private void Flush(SafeFileHandle handle, string path, string? directory)
+    {
+        if (!_options.Fsync)
+        {
+            return;
+        }
+        try
+        {
+            Durability.FlushFile(handle, path);
+            if (directory is not null)
+            {
+                Durability.FlushDirectory(directory);
+            }
+        }
+        catch (IOException e)
+        {
+            _failure = e;
+            throw;
+        }
+    }
+
+    private SnapshotFile WriteSnapshot(Snapshot snapshot)
+    {
+        SnapshotFile file;
+        try
+        {
+            file = SnapshotFormat.Write(_snapshotDirectory, snapshot, _options.Fsync);
+        }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            throw DiskFull(e, $"writing snapshot at index {snapshot.Metadata.Index} to {_snapshotDirectory}");
+        }
+        _snapshots.RemoveAll(s => s.Path == file.Path);
+        _snapshots.Add(file);
+        _snapshots.Sort(SnapshotFile.CompareByPosition);
+        return file;
+    }
+
+    // ---- compaction ------------------------------------------------------------------------------
+
+    /// <summary>Deletes the segments before the newest one that starts at or before <c>index + 1</c>: the snapshot covers all they hold.</summary>
+    private void DeleteSegmentsCoveredBy(long index)
+    {
+        var firstNeeded = WalReplayer.FirstNeeded(_segments, index);
+        DeleteSegments(Math.Max(firstNeeded, 0));
+    }
+
+    /// <summary>Deletes the oldest <paramref name="count"/> segments, oldest first, so that a crash midway leaves a contiguous run.</summary>
+    private void DeleteSegments(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+        var deleted = 0;
+        try
+        {
+            for (; deleted < count; deleted++)
+            {
+                File.Delete(_segments[deleted].Path);
+            }
+        }
+        finally
+        {
+            _segments.RemoveRange(0, deleted);
+        }
+        if (_options.Fsync)
+        {
+            Durability.FlushDirectory(_walDirectory);
+        }
+    }
+
+    private void PruneSnapshots()
+    {
+        while (_snapshots.Count > SnapshotsKept)
+        {
+            var oldest = _snapshots[0];
+            if (oldest == _currentSnapshot)
+            {
+                break;
+            }
+            File.Delete(oldest.Path);
+            _snapshots.RemoveAt(0);
+        }
+    }
+
+    // ---- checks and helpers ----------------------------------------------------------------------
+
+    private string? CheckNewSnapshot(Snapshot snapshot, string what)
+    {
+        var problem = SnapshotFormat.Check(snapshot);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        return snapshot.Metadata.Index <= _log.BaseIndex
+            ? $"{what} at index {snapshot.Metadata.Index} is not newer than the current snapshot at index {_log.BaseIndex}"
+            : null;
+    }
+
+    /// <summary>Applies the entries to <paramref name="next"/>; returns the first problem, or null.</summary>
+    private static string? AppendAll(LogTracker next, IReadOnlyList<Entry> entries)
+    {
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (entry.Data is null)
+            {
+                return $"entry {entry.Index} has null Data";
+            }
+            if (!Enum.IsDefined(entry.Type))
+            {
+                return $"entry {entry.Index} has unknown type {(int)entry.Type}";
+            }
+            if (entry.Data.Length > RecordFormat.MaxPayloadSize - RecordFormat.EntryFixedPayloadSize)
+            {
+                return $"entry {entry.Index} has {entry.Data.Length} bytes of data, more than a record can hold";
+            }
+            if (i > 0 && entry.Index != entries[i - 1].Index + 1)
+            {
+                return $"entries are not consecutive: entry {entry.Index} follows entry {entries[i - 1].Index}";
+            }
+            var problem = next.TryAppend(entry.Index, entry.Term);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private static Snapshot ReadSnapshot(SnapshotFile file)
+    {
+        try
+        {
+            return SnapshotFormat.Read(file);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptLogException(file.Path, 0, e.Message);
+        }
+    }
+
+    private static StorageFullException DiskFull(IOException e, string what) =>
+        e as StorageFullException ?? new StorageFullException($"disk full while {what}: nothing was written and nothing changed", e);
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_failure is not null)
+        {
+            throw new InvalidOperationException(
+                $"storage in {_directory} stopped after a failed flush ({_failure.Message}); reopen it to recover from what is on disk", _failure);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort while already failing; recovery tolerates the leftover.
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using RaftKv.Core;
+using RaftKv.Storage.IO;
+
+namespace RaftKv.Storage.Snapshots;
+
+/// <summary>
+/// The byte layout of a snapshot file, little-endian:
+/// <code>
+/// "RKVSNAP1" | u32 format version | i64 index | i64 term
+/// | i32 voter count | i32 voters... | i32 learner count | i32 learners...
+/// | i64 data length | u32 CRC-32C of data | u32 CRC-32C of every header byte before it
+/// | data
+/// </code>
+/// Files are written under a temporary name, fsynced, renamed and the directory fsynced, so a snapshot
+/// file either exists whole or not at all; the checksums catch later damage.
+/// </summary>
+internal static class SnapshotFormat
+{
+    private const ulong Magic = 0x31_50_41_4E_53_56_4B_52; // "RKVSNAP1" read as little-endian u64
+    private const uint FormatVersion = 1;
+    private const int FixedHeaderSize = 8 + 4 + 8 + 8 + 4 + 4 + 8 + 4 + 4;
+    private const int MaxMembers = 4096;
+
+    /// <summary>Writes <paramref name="snapshot"/> durably into <paramref name="directory"/> and returns the file.</summary>
+    public static SnapshotFile Write(string directory, Snapshot snapshot, bool fsync)
+    {
+        var metadata = snapshot.Metadata;
+        var path = Path.Combine(directory, SnapshotFile.FileName(metadata.Term, metadata.Index));
+        var temporary = path + SnapshotFile.TemporarySuffix;
+        var headerSize = HeaderSize(metadata.Config);
+        var header = ArrayPool<byte>.Shared.Rent(headerSize);
+        try
+        {
+            WriteHeader(header.AsSpan(0, headerSize), metadata, snapshot.Data);
+            try
+            {
+                using var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+                // One gathered write: header and data without copying the data.
+                RandomAccess.Write(handle, [header.AsMemory(0, headerSize), snapshot.Data], 0);
+                if (fsync)
+                {
+                    Durability.FlushFile(handle, temporary);
+                }
+            }
+            catch (IOException)
+            {
+                TryDelete(temporary);
+                throw;
+            }
+            File.Move(temporary, path, overwrite: true);
+            if (fsync)
+            {
+                Durability.FlushDirectory(directory);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(header);
+        }
+        return new SnapshotFile(path, metadata.Index, metadata.Term, headerSize + (long)snapshot.Data.Length);
+    }
+
+    /// <summary>Reads and verifies a snapshot file; throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
+    public static Snapshot Read(SnapshotFile file)
+    {
+        using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        Span<byte> fixedPart = stackalloc byte[FixedHeaderSize];
+        if (length < FixedHeaderSize || RandomAccess.Read(handle, fixedPart[..32], 0) != 32)
+        {
+            throw new InvalidDataException($"file has {length} bytes, too short for a snapshot header");
+        }
+        if (BinaryPrimitives.ReadUInt64LittleEndian(fixedPart) != Magic)
+        {
+            throw new InvalidDataException("not a snapshot file (bad magic bytes)");
+        }
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[8..]);
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException($"snapshot format version {version} is not supported (this build reads {FormatVersion})");
+        }
+        var voterCount = BinaryPrimitives.ReadInt32LittleEndian(fixedPart[28..]);
+        if (voterCount is < 0 or > MaxMembers)
+        {
+            throw new InvalidDataException($"header claims {voterCount} voters");
+        }
+        // Read the header up to the learner count, then the rest once its size is known.
+        var header = new byte[FixedHeaderSize + 4 * (voterCount + MaxMembers)];
+        var firstPart = 32 + 4 * voterCount + 4;
+        if (length < firstPart || RandomAccess.Read(handle, header.AsSpan(0, firstPart), 0) != firstPart)
+        {
+            throw new InvalidDataException("file ends inside the snapshot header");
+        }
+        var learnerCount = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(firstPart - 4));
+        if (learnerCount is < 0 or > MaxMembers)
+        {
+            throw new InvalidDataException($"header claims {learnerCount} learners");
+        }
+        var headerSize = FixedHeaderSize + 4 * (voterCount + learnerCount);
+        if (length < headerSize || RandomAccess.Read(handle, header.AsSpan(firstPart, headerSize - firstPart), firstPart) != headerSize - firstPart)
+        {
+            throw new InvalidDataException("file ends inside the snapshot header");
+        }
+        var span = header.AsSpan(0, headerSize);
+        var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]);
+        if (Crc32C.Compute(span[..^4]) != storedHeaderCrc)
+        {
+            throw new InvalidDataException("snapshot header checksum mismatch");
+        }
+        var index = BinaryPrimitives.ReadInt64LittleEndian(span[12..]);
+        var term = BinaryPrimitives.ReadInt64LittleEndian(span[20..]);
+        if (index != file.Index || term != file.Term)
+        {
+            throw new InvalidDataException($"header says index {index} term {term}, the file name says index {file.Index} term {file.Term}");
+        }
+        var voters = ReadIds(span[32..], voterCount);
+        var learners = ReadIds(span[(32 + 4 * voterCount + 4)..], learnerCount);
+        var dataLength = BinaryPrimitives.ReadInt64LittleEndian(span[^16..]);
+        var dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(span[^8..]);
+        if (dataLength < 0 || headerSize + dataLength != length || dataLength > Array.MaxLength)
+        {
+            throw new InvalidDataException($"header says {dataLength} data bytes but the file has {length - headerSize} after the header");
+        }
+        var data = GC.AllocateUninitializedArray<byte>((int)dataLength);
+        if (RandomAccess.Read(handle, data, headerSize) != data.Length)
+        {
+            throw new InvalidDataException("file ends inside the snapshot data");
+        }
+        if (Crc32C.Compute(data) != dataCrc)
+        {
+            throw new InvalidDataException("snapshot data checksum mismatch");
+        }
+        return new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig(voters, learners)), data);
+    }
+
+    private static int HeaderSize(ClusterConfig config) => FixedHeaderSize + 4 * (config.Voters.Length + config.Learners.Length);
+
+    private static void WriteHeader(Span<byte> header, SnapshotMetadata metadata, byte[] data)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], FormatVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header[12..], metadata.Index);
+        BinaryPrimitives.WriteInt64LittleEndian(header[20..], metadata.Term);
+        var position = 28;
+        foreach (var ids in (int[][])[metadata.Config.Voters, metadata.Config.Learners])
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header[position..], ids.Length);
+            position += 4;
+            foreach (var id in ids)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(header[position..], id);
+                position += 4;
+            }
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(header[position..], data.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 8)..], Crc32C.Compute(data));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 12)..], Crc32C.Compute(header[..(position + 12)]));
+    }
+
+    private static int[] ReadIds(ReadOnlySpan<byte> bytes, int count)
+    {
+        var ids = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 * i)..]);
+        }
+        return ids;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: recovery removes leftover temporary files anyway.
+        }
+    }
+
+    /// <summary>Checks a snapshot handed in by the caller; null when it can be stored.</summary>
+    public static string? Check(Snapshot snapshot)
+    {
+        var metadata = snapshot.Metadata;
+        if (metadata is null || snapshot.Data is null || metadata.Config is null || metadata.Config.Voters is null || metadata.Config.Learners is null)
+        {
+            return "snapshot has null metadata, data or configuration";
+        }
+        if (metadata.Index < 1 || metadata.Term < 1)
+        {
+            return $"snapshot has index {metadata.Index} and term {metadata.Term}; both must be at least 1";
+        }
+        if (metadata.Config.Voters.Length > MaxMembers || metadata.Config.Learners.Length > MaxMembers)
+        {
+            return $"snapshot configuration has more than {MaxMembers} members";
+        }
+        return null;
+    }
+}
