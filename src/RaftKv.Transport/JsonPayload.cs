@@ -30,12 +30,17 @@ internal static class JsonPayload
             }
         }
         // The serializer reports bad input as JsonException, but invalid UTF-8 and a few converter paths surface as
-        // these; all of them mean "the remote sent bytes that are not a valid value", never a bug of ours.
+        // the others; all of them mean "the remote sent bytes that are not a valid value", never a bug of ours.
+        // IndexOutOfRangeException: Utf8JsonReader throws it for a truncated true/false/null when the sequence ends
+        // in an empty segment (which slicing a frame off a pipe produces); found by our fuzz test, dotnet/runtime#134448.
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException
-                                       or ArgumentException or OverflowException)
+                                       or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
-            throw new ProtocolException($"{what}: {ex.Message}", ex);
+            throw new ProtocolException($"{what}: {Shorten(ex.Message)}", ex);
         }
         return value ?? throw new ProtocolException($"{what}: null instead of an object");
     }
+
+    // Some reader errors quote the input up to the end of the buffer; a log line needs only the start of it.
+    private static string Shorten(string message) => message.Length <= 300 ? message : string.Concat(message.AsSpan(0, 300), "...");
 }
