@@ -28,7 +28,7 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
         {
             await ReadRequestsAsync(reader, connection.Token).ConfigureAwait(false);
             // The client closed its sending side: answer what it already asked, then finish.
-            await WaitForRequestsInFlightAsync().ConfigureAwait(false);
+            await WaitForRequestsInFlightAsync(CancellationToken.None).ConfigureAwait(false);
             _responses.Writer.TryComplete();
             await writing.ConfigureAwait(false);
         }
@@ -40,7 +40,7 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
         {
             // On any failure: stop the handlers still running and the writer, and wait for them so nothing outlives us.
             await connection.CancelAsync().ConfigureAwait(false);
-            await WaitForRequestsInFlightAsync().ConfigureAwait(false);
+            await WaitForRequestsInFlightAsync(CancellationToken.None).ConfigureAwait(false);
             _responses.Writer.TryComplete();
             try
             {
@@ -117,11 +117,14 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
         }
     }
 
-    private async Task WaitForRequestsInFlightAsync()
+    /// <summary>
+    /// Every running request holds a slot; holding them all means none is left running. Called with
+    /// <see cref="CancellationToken.None"/>: handlers get the connection's token, so on a close this waits only as
+    /// long as they take to notice it, and we must not return while one could still write a response.
+    /// </summary>
+    private async Task WaitForRequestsInFlightAsync(CancellationToken cancellationToken)
     {
-        // Every running request holds a slot; holding them all means none is left running. Handlers get the
-        // connection's token, so on a close this waits only as long as they take to notice it.
-        for (var i = 0; i < options.MaxRequestsInFlightPerClient; i++) await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < options.MaxRequestsInFlightPerClient; i++) await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         _slots.Release(options.MaxRequestsInFlightPerClient);
     }
 

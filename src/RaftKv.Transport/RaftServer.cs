@@ -28,7 +28,7 @@ public sealed class RaftServer : IAsyncDisposable
     private long _nextConnectionId;
     private int _openConnections;
     private long _refusedSinceLog;
-    private long _lastRefusalLog = long.MinValue;
+    private long _lastRefusalLog; // Environment.TickCount64 of the last refusal line; 0 = none yet
     private int _disposed;
 
     public RaftServer(TransportOptions options, ChannelWriter<Message> inbound, IClientRequestHandler clients, ILogger logger)
@@ -140,7 +140,7 @@ public sealed class RaftServer : IAsyncDisposable
         var refused = Interlocked.Increment(ref _refusedSinceLog);
         var now = Environment.TickCount64;
         var last = Interlocked.Read(ref _lastRefusalLog);
-        if (now - last < (long)RefusalLogInterval.TotalMilliseconds) return;
+        if (last != 0 && now - last < (long)RefusalLogInterval.TotalMilliseconds) return;
         if (Interlocked.CompareExchange(ref _lastRefusalLog, now, last) != last) return;
         Interlocked.Add(ref _refusedSinceLog, -refused);
         TransportLog.ConnectionsRefused(_logger, refused, _options.MaxConnections);

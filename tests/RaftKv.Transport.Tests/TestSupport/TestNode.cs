@@ -9,7 +9,7 @@ public sealed class TestNode : IAsyncDisposable
 {
     public const string ClusterId = "test-cluster";
 
-    private TestNode(RaftServer server, Channel<Message> inbound, TestHandler handler, CapturingLogger log)
+    private TestNode(RaftServer server, Channel<Message> inbound, IClientRequestHandler handler, CapturingLogger log)
     {
         Server = server;
         Inbound = inbound;
@@ -19,7 +19,7 @@ public sealed class TestNode : IAsyncDisposable
 
     public RaftServer Server { get; }
     public Channel<Message> Inbound { get; }
-    public TestHandler Handler { get; }
+    public IClientRequestHandler Handler { get; }
     public CapturingLogger Log { get; }
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
@@ -32,7 +32,7 @@ public sealed class TestNode : IAsyncDisposable
         ReconnectMax = TimeSpan.FromMilliseconds(200),
     };
 
-    public static TestNode Start(TransportOptions options, TestHandler? handler = null)
+    public static TestNode Start(TransportOptions options, IClientRequestHandler? handler = null)
     {
         var inbound = Channel.CreateUnbounded<Message>();
         var log = new CapturingLogger();
