@@ -1,0 +1,55 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using RaftKv.Core;
+using RaftKv.Protocol;
+
+namespace RaftKv.Transport;
+
+/// <summary>
+/// Reads the messages one peer sends after its hello and hands them to the node. A message that claims to come from
+/// another node, or is addressed to another node, means a confused or hostile sender: the connection is closed.
+/// </summary>
+internal sealed class PeerReceiver(int peerId, TransportOptions options, ChannelWriter<Message> inbound)
+{
+    public async Task RunAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        var batch = new List<Message>();
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            batch.Clear();
+            long leftover;
+            try
+            {
+                while (Frame.TryRead(ref buffer, options.MaxPeerFrameBytes, out var payload))
+                    batch.Add(Check(MessageCodec.Read(payload)));
+                leftover = buffer.Length;
+            }
+            finally
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            // Parsed first, delivered after: the pipe's buffer is released before we may wait on a full inbound channel.
+            foreach (var message in batch)
+            {
+                if (!inbound.TryWrite(message)) await inbound.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            if (result.IsCompleted)
+            {
+                if (leftover > 0) throw new EndOfStreamException("closed in the middle of a frame");
+                return;
+            }
+        }
+    }
+
+    private Message Check(Message message)
+    {
+        if (message.From != peerId)
+            throw new ProtocolException($"peer {peerId} sent a {message.Type} message claiming to be from node {message.From}");
+        if (message.To != options.NodeId)
+            throw new ProtocolException($"peer {peerId} sent a {message.Type} message for node {message.To} to node {options.NodeId}");
+        return message;
+    }
+}
