@@ -23,11 +23,12 @@ public static class Program
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level shown (Trace, Debug, Information, Warning, Error).", DefaultValueFactory = _ => LogLevel.Information };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Leader heartbeat interval in milliseconds.", DefaultValueFactory = _ => 50 };
         var election = new Option<int>("--election-timeout-ms") { Description = "Minimum election timeout in milliseconds; each timeout is random in [this, 2×this).", DefaultValueFactory = _ => 150 };
+        var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
 
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, noFsync,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, noFsync,
         };
 
         var parsed = root.Parse(args);
@@ -55,6 +56,7 @@ public static class Program
                 HeartbeatInterval = TimeSpan.FromMilliseconds(parsed.GetValue(heartbeat)),
                 ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),
                 Fsync = !parsed.GetValue(noFsync),
+                ClusterId = parsed.GetValue(clusterId),
             };
             options.Validate();
         }
