@@ -67,8 +67,9 @@ internal sealed class PeerLink
             {
                 return;
             }
-            catch (Exception ex) when (ex is SocketException or TimeoutException)
+            catch (Exception ex)
             {
+                // Refused, timed out, or a name that does not resolve (yet): all mean "try again later".
                 var delay = backoff.Next();
                 if (!_reportedDown)
                 {

@@ -93,15 +93,22 @@ public sealed class RaftServer : IAsyncDisposable
             {
                 socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (SocketException ex)
+            catch (Exception ex)
             {
                 // Typically out of file descriptors; pausing keeps this loop from spinning until some close.
                 TransportLog.AcceptFailed(_logger, ex);
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
 
