@@ -249,9 +249,11 @@ public sealed partial class Raft
         if (_log.MatchTerm(meta.Index, meta.Term))
         {
             // "If existing log entry has same index and term as snapshot's last included entry, retain log
-            // entries following it": we only learn that everything up to it is committed.
+            // entries following it": we only learn that everything up to it is committed. Acknowledge only
+            // up to the snapshot point: the entries we keep after it may be from a deposed leader and differ
+            // from the leader's, and an ack past it would let the leader count us for entries we lack.
             _log.CommitTo(meta.Index);
-            Send(new Message { Type = MessageType.AppendResponse, To = m.From, Index = _log.LastIndex });
+            Send(new Message { Type = MessageType.AppendResponse, To = m.From, Index = meta.Index });
             return;
         }
         _log.Restore(snapshot);
