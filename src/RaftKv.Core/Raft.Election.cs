@@ -213,7 +213,7 @@ public sealed partial class Raft
         if (_heartbeatElapsed >= _options.HeartbeatTicks)
         {
             _heartbeatElapsed = 0;
-            BroadcastHeartbeat(_readIndex.LatestContext);
+            BroadcastHeartbeat(_readIndex.LatestRound);
         }
     }
 

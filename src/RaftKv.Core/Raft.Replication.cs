@@ -90,14 +90,14 @@ public sealed partial class Raft
         return true;
     }
 
-    private void BroadcastHeartbeat(long context)
+    private void BroadcastHeartbeat(long readRound)
     {
         foreach (var (id, pr) in _progress)
         {
             if (id == Id) continue;
             // Never tell a follower to commit past what it is known to hold: its log beyond Match may
             // still differ from ours.
-            Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = Math.Min(pr.Match, _log.Committed), Context = context });
+            Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = Math.Min(pr.Match, _log.Committed), Context = readRound });
         }
     }
 
