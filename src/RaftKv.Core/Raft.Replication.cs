@@ -13,6 +13,15 @@ public sealed partial class Raft
     private bool _broadcastPending;
 
     /// <summary>
+    /// The commit index advanced since the last Ready: every follower hears of it in the next Ready, with
+    /// an empty AppendEntries if there is nothing new to send (as etcd's bcastAppend). Waiting for the
+    /// next heartbeat is not enough: a leader that commits its own removal steps down in that very Ready
+    /// and never sends another, and a remaining voter that never learns the removal committed may still
+    /// need the removed node's vote to elect anyone.
+    /// </summary>
+    private bool _commitBroadcastPending;
+
+    /// <summary>
     /// Appends <paramref name="command"/> to the leader's log. On <see cref="ProposeResult.Accepted"/>,
     /// <paramref name="index"/> is where it will commit (if this leader keeps its office).
     /// </summary>
@@ -40,11 +49,13 @@ public sealed partial class Raft
 
     private void FlushBroadcast()
     {
-        if (!_broadcastPending) return;
+        if (!_broadcastPending && !_commitBroadcastPending) return;
+        var sendIfEmpty = _commitBroadcastPending;
         _broadcastPending = false;
+        _commitBroadcastPending = false;
         if (Role != Role.Leader) return;
         foreach (var id in _progress.Keys)
-            if (id != Id) SendAppend(id, sendIfEmpty: false);
+            if (id != Id) SendAppend(id, sendIfEmpty);
     }
 
     /// <summary>
@@ -177,6 +188,7 @@ public sealed partial class Raft
         foreach (var e in _log.Slice(_log.Committed + 1, index)) _uncommittedBytes -= e.Size;
         if (_uncommittedBytes < 0) _uncommittedBytes = 0;
         _log.CommitTo(index);
+        _commitBroadcastPending = true;
         return true;
     }
 
