@@ -79,6 +79,18 @@ public sealed class CommitRules
     }
 
     [Fact]
+    public void Followers_learn_the_commit_index_without_waiting_for_a_heartbeat()
+    {
+        var net = Network.OfSize(3);
+        net.Elect(1);
+
+        var index = net.Propose(1, "x");
+        net.Stabilize(); // no tick: no heartbeat
+
+        net.Nodes.Should().OnlyContain(n => n.Raft.CommitIndex == index && n.State.SequenceEqual(new[] { "x" }));
+    }
+
+    [Fact]
     public void Follower_acknowledges_entries_in_the_same_ready_that_persists_them()
     {
         var follower = Build.Node(1, [1, 2, 3], [1], term: 1).Raft;

@@ -109,6 +109,23 @@ public sealed class MembershipRules
     }
 
     [Fact]
+    public void Removed_leader_tells_the_remaining_voter_that_its_removal_committed()
+    {
+        // Two voters; the leader removes itself and, once that is done, the operator stops it for good.
+        var net = Network.OfSize(2);
+        var oldLeader = net.Elect(1).Raft;
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var index).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        oldLeader.AppliedIndex.Should().BeGreaterThanOrEqualTo(index, "the removal is committed and applied: the operator is told it is done");
+
+        net.Crash(1);
+
+        net[2].Raft.CommitIndex.Should().BeGreaterThanOrEqualTo(index, "otherwise node 2 still needs node 1's vote");
+        net.TickUntil(() => net[2].Raft.Role == Role.Leader);
+        net[2].Raft.Config.Should().Be(ClusterConfig.OfVoters(2));
+    }
+
+    [Fact]
     public void Removed_follower_no_longer_counts_toward_quorum()
     {
         var net = Network.OfSize(3);
