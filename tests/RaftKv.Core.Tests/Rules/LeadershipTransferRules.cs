@@ -103,4 +103,34 @@ public sealed class LeadershipTransferRules
 
         net[1].Raft.MostUpToDateFollower().Should().Be(3);
     }
+
+    [Fact]
+    public void Removing_the_transfer_target_aborts_the_transfer()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 3), out _).Should().Be(ProposeResult.Accepted);
+        net.Isolate(3);
+        leader.TransferLeadership(3).Should().BeTrue();
+
+        net.Stabilize();
+
+        leader.TransferTarget.Should().Be(NodeIds.None);
+        leader.Role.Should().Be(Role.Leader);
+        leader.Propose(Build.Command("x"), out _).Should().Be(ProposeResult.Accepted);
+    }
+
+    [Fact]
+    public void Learner_ignores_timeout_now()
+    {
+        var learner = new TestNode(
+            new RaftOptions { Id = 4, InitialConfig = new ClusterConfig([1, 2, 3], [4]) },
+            new MemoryStorage(new HardState(1, NodeIds.None, 0), []),
+            seed: 4).Raft;
+
+        learner.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 4, Term = 1 });
+
+        learner.Role.Should().Be(Role.Follower);
+        learner.Term.Should().Be(1);
+    }
 }

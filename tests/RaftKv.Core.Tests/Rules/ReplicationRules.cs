@@ -152,4 +152,58 @@ public sealed class ReplicationRules
         index.Should().Be(0);
         net[2].Raft.LeaderId.Should().Be(1, "the refusal comes with a hint of where to go");
     }
+
+    [Fact]
+    public void Stale_rejection_does_not_move_next_below_match()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        net.Propose(1, "a");
+        net.Stabilize();
+        var before = (leader.Progress[2].Match, leader.Progress[2].Next);
+
+        // A rejection of an early probe, delayed in the network, arrives after node 2 has caught up.
+        leader.Step(new Message { Type = MessageType.AppendResponse, From = 2, To = 1, Term = leader.Term, Index = 0, Reject = true, RejectHint = 0 });
+
+        (leader.Progress[2].Match, leader.Progress[2].Next).Should().Be(before);
+    }
+
+    [Fact]
+    public void Heartbeat_never_tells_a_follower_to_commit_past_its_match()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        net.Isolate(3);
+        net.Propose(1, "a");
+        net.Propose(1, "b");
+        net.Stabilize();
+        net.Heal();
+        var sentBefore = net.Sent.Count;
+
+        net.TickAll();
+
+        var heartbeat = net.Sent.Skip(sentBefore).First(m => m.Type == MessageType.Heartbeat && m.To == 3);
+        heartbeat.Commit.Should().BeLessThan(leader.CommitIndex, "node 3's log beyond what it acknowledged may still differ");
+    }
+
+    [Fact]
+    public void Deposed_leader_discards_its_uncommitted_entries()
+    {
+        var net = Network.OfSize(3);
+        net.Elect(1);
+        net.Isolate(1);
+        var lostIndex = net.Propose(1, "lost");
+        net.Stabilize();
+        net.TickUntil(() => net.Leaders.Any(n => n.Id != 1));
+        var newLeader = net.Leaders.First(n => n.Id != 1);
+        net.Propose(newLeader.Id, "kept");
+        net.Stabilize();
+
+        net.Heal();
+        net.TickAll(5);
+
+        net[1].LogIds().Should().Equal(newLeader.LogIds());
+        net[1].Raft.TermAt(lostIndex).Should().NotBe(1, "the entry it wrote alone in its old term was overwritten");
+        net.Nodes.Should().OnlyContain(n => n.State.SequenceEqual(new[] { "kept" }));
+    }
 }

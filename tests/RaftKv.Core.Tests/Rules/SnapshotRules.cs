@@ -132,4 +132,23 @@ public sealed class SnapshotRules
         leader.Storage.Entries.Should().NotContain(e => e.Index <= applied);
         leader.Storage.Snapshot.Should().Be(snapshot);
     }
+
+    [Fact]
+    public void New_learner_catches_up_from_a_snapshot_and_learns_the_membership()
+    {
+        var net = new Network(Build.FreshNode(1, Three), Build.FreshNode(2, Three), Build.FreshNode(3, Three), Build.FreshNode(4, Three));
+        var leader = net.Elect(1);
+        for (var i = 0; i < 5; i++) net.Propose(1, $"c{i}");
+        net.TickAll(2);
+        leader.Compact();
+
+        leader.Raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4), out _).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        net.TickAll(3);
+
+        net[4].InstalledSnapshots.Should().ContainSingle();
+        net[4].State.Should().Equal("c0", "c1", "c2", "c3", "c4");
+        net[4].Raft.Config.Should().Be(new ClusterConfig(Three, [4]));
+        net[4].LogIds().Should().Equal(leader.LogIds());
+    }
 }
