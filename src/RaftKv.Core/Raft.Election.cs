@@ -170,6 +170,10 @@ public sealed partial class Raft
         }
         // Our own durable log counts towards commitment; the rest of our log counts once persisted.
         _progress[Id].MaybeUpdate(_log.Stabled);
+        // Our log may hold a membership change from an earlier term. Committing it (with the no-op) is not
+        // enough: Config changes only when it is applied, and a change judged against the old Config could,
+        // say, remove the last voter. So no new change until everything we inherited is applied (as etcd).
+        _pendingConfigIndex = _log.LastIndex;
         // Raft §5.4.2 / thesis §6.4: a leader cannot know which earlier entries are committed until it
         // commits an entry of its own term, so it appends a no-op at once.
         AppendOwnEntry(EntryType.NoOp, []);
@@ -213,7 +217,7 @@ public sealed partial class Raft
         if (_heartbeatElapsed >= _options.HeartbeatTicks)
         {
             _heartbeatElapsed = 0;
-            BroadcastHeartbeat(_readIndex.LatestContext);
+            BroadcastHeartbeat(_readIndex.LatestRound);
         }
     }
 

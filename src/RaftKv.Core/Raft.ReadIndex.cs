@@ -42,8 +42,7 @@ public sealed partial class Raft
             _readStates.Add(new ReadState(_log.Committed, context));
             return;
         }
-        _readIndex.Add(context, _log.Committed, Id);
-        BroadcastHeartbeat(context);
+        BroadcastHeartbeat(_readIndex.Add(context, _log.Committed, Id));
     }
 
     private void ReleasePendingReads()

@@ -13,6 +13,15 @@ public sealed partial class Raft
     private bool _broadcastPending;
 
     /// <summary>
+    /// The commit index advanced since the last Ready: every follower hears of it in the next Ready, with
+    /// an empty AppendEntries if there is nothing new to send (as etcd's bcastAppend). Waiting for the
+    /// next heartbeat is not enough: a leader that commits its own removal steps down in that very Ready
+    /// and never sends another, and a remaining voter that never learns the removal committed may still
+    /// need the removed node's vote to elect anyone.
+    /// </summary>
+    private bool _commitBroadcastPending;
+
+    /// <summary>
     /// Appends <paramref name="command"/> to the leader's log. On <see cref="ProposeResult.Accepted"/>,
     /// <paramref name="index"/> is where it will commit (if this leader keeps its office).
     /// </summary>
@@ -40,11 +49,13 @@ public sealed partial class Raft
 
     private void FlushBroadcast()
     {
-        if (!_broadcastPending) return;
+        if (!_broadcastPending && !_commitBroadcastPending) return;
+        var sendIfEmpty = _commitBroadcastPending;
         _broadcastPending = false;
+        _commitBroadcastPending = false;
         if (Role != Role.Leader) return;
         foreach (var id in _progress.Keys)
-            if (id != Id) SendAppend(id, sendIfEmpty: false);
+            if (id != Id) SendAppend(id, sendIfEmpty);
     }
 
     /// <summary>
@@ -90,14 +101,14 @@ public sealed partial class Raft
         return true;
     }
 
-    private void BroadcastHeartbeat(long context)
+    private void BroadcastHeartbeat(long readRound)
     {
         foreach (var (id, pr) in _progress)
         {
             if (id == Id) continue;
             // Never tell a follower to commit past what it is known to hold: its log beyond Match may
             // still differ from ours.
-            Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = Math.Min(pr.Match, _log.Committed), Context = context });
+            Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = Math.Min(pr.Match, _log.Committed), Context = readRound });
         }
     }
 
@@ -177,6 +188,7 @@ public sealed partial class Raft
         foreach (var e in _log.Slice(_log.Committed + 1, index)) _uncommittedBytes -= e.Size;
         if (_uncommittedBytes < 0) _uncommittedBytes = 0;
         _log.CommitTo(index);
+        _commitBroadcastPending = true;
         return true;
     }
 
@@ -249,9 +261,11 @@ public sealed partial class Raft
         if (_log.MatchTerm(meta.Index, meta.Term))
         {
             // "If existing log entry has same index and term as snapshot's last included entry, retain log
-            // entries following it": we only learn that everything up to it is committed.
+            // entries following it": we only learn that everything up to it is committed. Acknowledge only
+            // up to the snapshot point: the entries we keep after it may be from a deposed leader and differ
+            // from the leader's, and an ack past it would let the leader count us for entries we lack.
             _log.CommitTo(meta.Index);
-            Send(new Message { Type = MessageType.AppendResponse, To = m.From, Index = _log.LastIndex });
+            Send(new Message { Type = MessageType.AppendResponse, To = m.From, Index = meta.Index });
             return;
         }
         _log.Restore(snapshot);

@@ -185,6 +185,7 @@ public sealed partial class Raft
         _pendingReads.Clear();
         _uncommittedBytes = 0;
         _broadcastPending = false;
+        _commitBroadcastPending = false;
     }
 
     private void BecomeFollower(long term, int leader)

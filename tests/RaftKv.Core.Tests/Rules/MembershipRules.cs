@@ -1,0 +1,234 @@
+namespace RaftKv.Core.Tests.Rules;
+
+/// <summary>Membership changes one server at a time, with learners that catch up first (Raft thesis §4.1, §4.2.1).</summary>
+public sealed class MembershipRules
+{
+    private static readonly int[] Three = [1, 2, 3];
+
+    /// <summary>Nodes 1-3 form the cluster; node 4 is started for it but not yet a member.</summary>
+    private static Network ClusterWithNewcomer() =>
+        new(Build.FreshNode(1, Three), Build.FreshNode(2, Three), Build.FreshNode(3, Three), Build.FreshNode(4, Three));
+
+    private static void Change(Network net, int leader, ConfigChangeType type, int node)
+    {
+        net[leader].Raft.ProposeConfigChange(new ConfigChange(type, node), out _).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        net.TickAll(2);
+    }
+
+    [Fact]
+    public void Learner_receives_entries_but_never_votes_or_campaigns()
+    {
+        var net = ClusterWithNewcomer();
+        net.Elect(1);
+        var sentBefore = net.Sent.Count;
+
+        Change(net, 1, ConfigChangeType.AddLearner, 4);
+        net.Propose(1, "x");
+        net.TickAll(2);
+
+        var withLearner = new ClusterConfig([1, 2, 3], [4]);
+        net.Nodes.Should().OnlyContain(n => n.Raft.Config == withLearner);
+        net[4].LogIds().Should().Equal(net[1].LogIds());
+        net[4].State.Should().Equal("x");
+
+        // An election among the voters: the learner is neither asked nor asks.
+        net.Isolate(1);
+        net.TickUntil(() => net.Leaders.Any(n => n.Id != 1));
+        net.TickAll(50);
+
+        net.Sent.Skip(sentBefore).Should().NotContain(m =>
+            (m.To == 4 || m.From == 4) && (m.Type == MessageType.Vote || m.Type == MessageType.PreVote));
+        net[4].Raft.Role.Should().Be(Role.Follower);
+        net[4].Raft.LeaderId.Should().Be(net.Leaders.First(n => n.Id != 1).Id);
+    }
+
+    [Fact]
+    public void Learner_does_not_count_toward_quorum()
+    {
+        var net = ClusterWithNewcomer();
+        var leader = net.Elect(1).Raft;
+        Change(net, 1, ConfigChangeType.AddLearner, 4);
+        var committed = leader.CommitIndex;
+        net.Cut(1, 2);
+        net.Cut(1, 3);
+
+        var index = net.Propose(1, "x");
+        net.Stabilize();
+
+        leader.Progress[4].Match.Should().Be(index, "the learner has the entry");
+        leader.CommitIndex.Should().Be(committed, "but the leader and a learner are not a majority of three voters");
+    }
+
+    [Fact]
+    public void Promoted_learner_votes_and_counts_toward_quorum()
+    {
+        var net = ClusterWithNewcomer();
+        var leader = net.Elect(1).Raft;
+        Change(net, 1, ConfigChangeType.AddLearner, 4);
+
+        Change(net, 1, ConfigChangeType.PromoteToVoter, 4);
+
+        net.Nodes.Should().OnlyContain(n => n.Raft.Config == ClusterConfig.OfVoters(1, 2, 3, 4));
+        // Four voters need three: the leader, node 3 and the new voter 4 commit without node 2.
+        net.Cut(1, 2);
+        var index = net.Propose(1, "x");
+        net.Stabilize();
+        leader.CommitIndex.Should().Be(index);
+
+        net.Heal();
+        leader.TransferLeadership(4).Should().BeTrue();
+        net.Stabilize();
+        net[4].Raft.Role.Should().Be(Role.Leader, "a voter can be elected");
+    }
+
+    [Fact]
+    public void Removed_leader_steps_down()
+    {
+        var net = Network.OfSize(3);
+        var oldLeader = net.Elect(1).Raft;
+
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out _).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+
+        oldLeader.Role.Should().Be(Role.Follower);
+        oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2, 3));
+
+        var sentBefore = net.Sent.Count;
+        net.TickUntil(() => net.Leaders.Any(n => n.Id != 1));
+        net.TickAll(50);
+        var newLeader = net.Leader;
+        newLeader.Raft.Config.Should().Be(ClusterConfig.OfVoters(2, 3));
+        net.Sent.Skip(sentBefore).Should().NotContain(m => m.From == 1 && (m.Type == MessageType.Vote || m.Type == MessageType.PreVote),
+            "a removed node never campaigns");
+
+        net.Propose(newLeader.Id, "after");
+        net.TickAll(2);
+        net[2].State.Should().Equal("after");
+        net[3].State.Should().Equal("after");
+    }
+
+    [Fact]
+    public void Removed_leader_tells_the_remaining_voter_that_its_removal_committed()
+    {
+        // Two voters; the leader removes itself and, once that is done, the operator stops it for good.
+        var net = Network.OfSize(2);
+        var oldLeader = net.Elect(1).Raft;
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var index).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        oldLeader.AppliedIndex.Should().BeGreaterThanOrEqualTo(index, "the removal is committed and applied: the operator is told it is done");
+
+        net.Crash(1);
+
+        net[2].Raft.CommitIndex.Should().BeGreaterThanOrEqualTo(index, "otherwise node 2 still needs node 1's vote");
+        net.TickUntil(() => net[2].Raft.Role == Role.Leader);
+        net[2].Raft.Config.Should().Be(ClusterConfig.OfVoters(2));
+    }
+
+    [Fact]
+    public void Removed_follower_no_longer_counts_toward_quorum()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net.Isolate(3);
+        var index = net.Propose(1, "x");
+        net.Stabilize();
+
+        leader.Config.Should().Be(ClusterConfig.OfVoters(1, 2));
+        leader.CommitIndex.Should().Be(index);
+        leader.Progress.Keys.Should().BeEquivalentTo([1, 2]);
+    }
+
+    [Fact]
+    public void Only_one_config_change_may_be_pending()
+    {
+        var net = ClusterWithNewcomer();
+        var leader = net.Elect(1).Raft;
+
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4), out _).Should().Be(ProposeResult.Accepted);
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 3), out var refused).Should().Be(ProposeResult.ConfigChangePending);
+        refused.Should().Be(0);
+
+        net.Stabilize();
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 3), out _).Should().Be(ProposeResult.Accepted,
+            "once the first change is applied the next may start");
+    }
+
+    [Fact]
+    public void Leader_accepts_no_config_change_before_it_commits_an_entry_of_its_term()
+    {
+        var net = Network.OfSize(3);
+        net.DropIf = m => m.Type == MessageType.Append;
+        net[1].Raft.Campaign();
+        net.Stabilize();
+        net[1].Raft.Role.Should().Be(Role.Leader);
+
+        net[1].Raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 3), out _).Should().Be(ProposeResult.ConfigChangePending);
+    }
+
+    [Fact]
+    public void New_leader_accepts_no_config_change_until_an_inherited_one_is_applied()
+    {
+        // Both voters hold an uncommitted "remove 1" from term 1. Node 2 wins term 2; its no-op will commit the removal.
+        var voters = new[] { 1, 2 };
+        var removeOne = new Entry(2, 1, EntryType.ConfigChange, new ConfigChange(ConfigChangeType.Remove, 1).Encode());
+        TestNode NodeWithPendingRemoval(int id) =>
+            new(Build.Options(id, voters), new MemoryStorage(new HardState(1, NodeIds.None, 1), [Entry.NoOpAt(1, 1), removeOne]), id);
+        var net = new Network(NodeWithPendingRemoval(1), NodeWithPendingRemoval(2));
+        var acks = new List<Message>();
+        net.DropIf = m =>
+        {
+            if (m.Type != MessageType.AppendResponse) return false;
+            acks.Add(m);
+            return true;
+        };
+        var leader = net[2].Raft;
+        leader.Campaign();
+        net.Stabilize();
+        leader.Role.Should().Be(Role.Leader);
+
+        // The follower's acknowledgement of the no-op arrives: the removal is now committed, not yet applied.
+        leader.Step(acks.Last());
+        leader.CommitIndex.Should().Be(3);
+        leader.Config.Should().Be(ClusterConfig.OfVoters(1, 2));
+
+        // Judged against the old configuration, "remove 2" would look fine and leave no voter at all.
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 2), out _).Should().Be(ProposeResult.ConfigChangePending);
+
+        net.Heal();
+        net.Stabilize();
+        leader.Config.Should().Be(ClusterConfig.OfVoters(2));
+        var removeLast = () => leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 2), out _);
+        removeLast.Should().Throw<ArgumentException>().WithMessage("*last voter*");
+    }
+
+    [Theory]
+    [InlineData(ConfigChangeType.AddLearner, 2)]
+    [InlineData(ConfigChangeType.PromoteToVoter, 3)]
+    [InlineData(ConfigChangeType.PromoteToVoter, 9)]
+    [InlineData(ConfigChangeType.Remove, 9)]
+    public void Nonsensical_config_change_is_rejected_and_changes_nothing(ConfigChangeType type, int node)
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        var last = leader.LastIndex;
+
+        var propose = () => leader.ProposeConfigChange(new ConfigChange(type, node), out _);
+
+        propose.Should().Throw<ArgumentException>();
+        leader.LastIndex.Should().Be(last);
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4), out _).Should().Be(ProposeResult.Accepted,
+            "a refused change leaves nothing pending");
+    }
+
+    [Fact]
+    public void Config_change_on_a_follower_is_refused()
+    {
+        var net = Network.OfSize(3);
+        net.Elect(1);
+
+        net[2].Raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4), out _).Should().Be(ProposeResult.NotLeader);
+    }
+}
