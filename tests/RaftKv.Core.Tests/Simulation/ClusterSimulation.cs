@@ -26,6 +26,7 @@ public sealed class ClusterSimulation
     private readonly List<SimClient> _clients = [];
     private readonly ClusterConfig _initialConfig;
     private readonly TraceBuffer _trace;
+    private readonly Sabotage _sabotage;
 
     private readonly ElectionSafetyChecker _electionSafety = new();
     private readonly LogMatchingChecker _logMatching = new();
@@ -73,8 +74,10 @@ public sealed class ClusterSimulation
 
     /// <param name="seed">The run's seed: everything follows from it.</param>
     /// <param name="traceCapacity">How many recent events a failure report shows.</param>
-    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity)
+    /// <param name="sabotage">Deliberate driver bugs, only for testing that the checkers catch them.</param>
+    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity, Sabotage sabotage = Sabotage.None)
     {
+        _sabotage = sabotage;
         _trace = new TraceBuffer(traceCapacity);
         _rng = new Random(seed);
         _s = SimulationScenario.Draw(seed, _rng);
@@ -149,7 +152,7 @@ public sealed class ClusterSimulation
         Trace("scenario", _s);
         for (var i = 0; i < _s.NodeCount; i++)
         {
-            var node = new SimNode(i);
+            var node = new SimNode(i, _sabotage);
             _nodes.Add(node);
             Boot(node);
         }
@@ -483,6 +486,7 @@ public sealed class ClusterSimulation
         _crashes++;
         Trace($"node {node.Id} CRASH ({why})", node.Core);
         node.Core = null;
+        node.Disk.Crash();
         node.Incarnation++;
         node.ReadyScheduled = false;
         node.ReadStates.Clear();
@@ -612,7 +616,7 @@ public sealed class ClusterSimulation
         {
             // A brand-new server with an empty disk (never a re-used id: a node that was removed may
             // still hold votes that a fresh disk would forget).
-            var node = new SimNode(_newMember);
+            var node = new SimNode(_newMember, _sabotage);
             _nodes.Add(node);
             Boot(node);
         }
@@ -684,6 +688,12 @@ public sealed class ClusterSimulation
                 return;
             }
             Redirect(client, core);
+            return;
+        }
+        if ((_sabotage & Sabotage.ReadsWithoutReadIndex) != 0)
+        {
+            _reads.Add(new ReadOp(op.Key, op.InvokeStep, _step, node.Machine.Get(op.Key)));
+            Complete(client);
             return;
         }
         var context = _nextReadContext++;
@@ -821,7 +831,9 @@ public sealed class ClusterSimulation
                 why = $"member {id} is down";
                 return false;
             }
-            if (core.Term != leader.Term || core.LeaderId != leader.Id || core.AppliedIndex != leader.CommitIndex)
+            // The state machine, not the core, says what is applied: the core counts an installed
+            // snapshot as applied before the driver has restored it.
+            if (core.Term != leader.Term || core.LeaderId != leader.Id || _nodes[id].Machine.AppliedIndex != leader.CommitIndex)
             {
                 why = $"member {core}";
                 return false;

@@ -8,9 +8,12 @@ namespace RaftKv.Core.Tests.Simulation;
 /// this and loses everything else. Also checks that what the core asks to persist is sane: terms never
 /// go back and a vote, once cast in a term, never changes (Raft Figure 2: votedFor is durable).
 /// </summary>
-public sealed class SimDisk
+public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
 {
     private readonly List<Entry> _entries = [];
+
+    /// <summary>The first index the latest batch wrote (for <see cref="Sabotage.LoseLastWriteOnCrash"/>).</summary>
+    private long _lastBatchFirst;
 
     public HardState HardState { get; private set; } = HardState.Empty;
     public Snapshot? Snapshot { get; private set; }
@@ -24,6 +27,7 @@ public sealed class SimDisk
             // An installed snapshot replaces the whole log (the core keeps no entries after it either).
             Snapshot = snapshot;
             _entries.Clear();
+            _lastBatchFirst = 0;
         }
         if (ready.Entries.Count > 0) Append(node, ready.Entries);
         if (ready.HardState is { } hs)
@@ -32,8 +36,16 @@ public sealed class SimDisk
                 throw new InvariantViolationException("Durable term", $"node {node} persisted term {hs.Term} after term {HardState.Term}");
             if (hs.Term == HardState.Term && HardState.Vote != NodeIds.None && hs.Vote != HardState.Vote)
                 throw new InvariantViolationException("Durable vote", $"node {node} changed its vote in term {hs.Term} from {HardState.Vote} to {hs.Vote}");
-            HardState = hs;
+            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Vote = NodeIds.None } : hs;
         }
+    }
+
+    /// <summary>The node crashed: a sabotaged disk forgets its last write.</summary>
+    public void Crash()
+    {
+        if ((sabotage & Sabotage.LoseLastWriteOnCrash) == 0 || _lastBatchFirst == 0) return;
+        _entries.RemoveAll(e => e.Index >= _lastBatchFirst);
+        _lastBatchFirst = 0;
     }
 
     /// <summary>Keeps a snapshot the node took itself and drops the entries it covers.</summary>
@@ -43,6 +55,7 @@ public sealed class SimDisk
         if (Snapshot is not null && Snapshot.Metadata.Index >= index) return;
         Snapshot = snapshot;
         _entries.RemoveAll(e => e.Index <= index);
+        _lastBatchFirst = 0;
     }
 
     /// <summary>What a restarted node starts from.</summary>
@@ -51,6 +64,7 @@ public sealed class SimDisk
     private void Append(int node, IReadOnlyList<Entry> entries)
     {
         var first = entries[0].Index;
+        _lastBatchFirst = first;
         var snapshotIndex = Snapshot?.Metadata.Index ?? 0;
         var last = _entries.Count > 0 ? _entries[^1].Index : snapshotIndex;
         if (first <= snapshotIndex)

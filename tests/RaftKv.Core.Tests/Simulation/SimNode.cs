@@ -4,10 +4,10 @@ namespace RaftKv.Core.Tests.Simulation;
 /// One simulated server: the real Raft core (null while crashed), its disk (which survives crashes),
 /// its state machine (which does not), and the client requests waiting on it.
 /// </summary>
-public sealed class SimNode(int id)
+public sealed class SimNode(int id, Sabotage sabotage = Sabotage.None)
 {
     public int Id { get; } = id;
-    public SimDisk Disk { get; } = new();
+    public SimDisk Disk { get; } = new(sabotage);
     public Raft? Core { get; set; }
     public KvStateMachine Machine { get; set; } = new();
 

@@ -25,7 +25,7 @@ public static class SimulationRunner
         }
     }
 
-    public static Summary Run(IEnumerable<int> seeds, int maxParallelism)
+    public static Summary Run(IEnumerable<int> seeds, int maxParallelism, Sabotage sabotage = Sabotage.None)
     {
         var results = new ConcurrentBag<SimulationResult>();
         var failures = new ConcurrentBag<SimulationFailureException>();
@@ -35,7 +35,7 @@ public static class SimulationRunner
         {
             try
             {
-                results.Add(new ClusterSimulation(seed).Run());
+                results.Add(new ClusterSimulation(seed, sabotage: sabotage).Run());
             }
             catch (SimulationFailureException e)
             {

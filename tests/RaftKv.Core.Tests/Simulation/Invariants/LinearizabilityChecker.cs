@@ -62,10 +62,12 @@ public static class LinearizabilityChecker
             if (w.Response is { } response && !p.NotAfter(response))
             {
                 throw new InvariantViolationException("Linearizability",
-                    $"write {Ids.Format(w.Id)} to '{key}' [{w.Invoke}, {response}] was acknowledged before {cause} " +
-                    "that must come before it in log order (a stale read, or a log that contradicts real time)");
+                    $"write {Ids.Format(w.Id)} to '{key}' [{w.Invoke}, {response}] was acknowledged before {cause} began, " +
+                    "yet that operation must precede it in log order (a stale read, or a log that contradicts real time)");
             }
-            (t, cause) = PlaceReads(key, p, $"write {Ids.Format(w.Id)} [{w.Invoke}, {Format(w.Response)}]", readsOf.GetValueOrDefault(w.Id), $"write {Ids.Format(w.Id)}");
+            // What pins this write's point: its own invocation, or whatever pinned the point before it.
+            if (w.Invoke > t.Time) cause = $"write {Ids.Format(w.Id)} [{w.Invoke}, {Format(w.Response)}]";
+            (t, cause) = PlaceReads(key, p, cause, readsOf.GetValueOrDefault(w.Id), $"write {Ids.Format(w.Id)}");
         }
     }
 
@@ -90,7 +92,7 @@ public static class LinearizabilityChecker
             if (p.CompareTo(latest) > 0)
             {
                 latest = p;
-                cause = $"read of '{key}' [{r.Invoke}, {r.Response}] that returned {what}";
+                cause = r.Invoke > afterWrite.Time ? $"read of '{key}' [{r.Invoke}, {r.Response}] that returned {what}" : writeCause;
             }
         }
         return (latest, cause);
