@@ -31,6 +31,7 @@ public sealed class ClusterSimulation
     private readonly ElectionSafetyChecker _electionSafety = new();
     private readonly LogMatchingChecker _logMatching = new();
     private readonly LeaderCompletenessChecker _leaderCompleteness = new();
+    private readonly LeaderAppendOnlyChecker _leaderAppendOnly = new();
     private readonly StateMachineSafetyChecker _stateMachineSafety = new();
 
     /// <summary>Every applied entry by index: the committed log as the state machines saw it.</summary>
@@ -56,7 +57,7 @@ public sealed class ClusterSimulation
     private bool _clientsStopped;
     private bool _done;
 
-    /// <summary>Membership plan: 0 = remove a voter, 1 = add a new learner, 2 = promote it, 3 = done.</summary>
+    /// <summary>Membership plan, three rounds of: 0 = remove a voter, 1 = add a new learner, 2 = promote it.</summary>
     private int _membershipStage;
     private int _newMember = NodeIds.None;
 
@@ -152,9 +153,7 @@ public sealed class ClusterSimulation
         Trace("scenario", _s);
         for (var i = 0; i < _s.NodeCount; i++)
         {
-            var node = new SimNode(i, _sabotage);
-            _nodes.Add(node);
-            Boot(node);
+            AddNode(new SimNode(i, _sabotage));
         }
         for (var c = 0; c < _s.ClientCount; c++)
         {
@@ -163,7 +162,7 @@ public sealed class ClusterSimulation
             WakeClient(client, _rng.Next(1, 100));
         }
         if (HasAny(FaultKinds.Crashes | FaultKinds.SymmetricPartitions | FaultKinds.OneWayPartitions | FaultKinds.LeaderIsolation |
-                   FaultKinds.FlappingPartitions | FaultKinds.LeadershipTransfers | FaultKinds.MembershipChanges))
+                   FaultKinds.FlappingPartitions | FaultKinds.LeadershipTransfers | FaultKinds.MembershipChanges | FaultKinds.Pauses))
             Schedule(NextFaultDelay(), new SimEvent(SimEventKind.Action, Action: InjectFault, Label: "fault"));
         Schedule(_s.ChaosDuration, new SimEvent(SimEventKind.Action, Action: Heal, Label: "heal"));
     }
@@ -185,6 +184,15 @@ public sealed class ClusterSimulation
         MaxMessageBytes = _s.MaxMessageBytes,
     };
 
+    private void AddNode(SimNode node)
+    {
+        node.TickInterval = Has(FaultKinds.ClockSkew)
+            ? (int)Math.Round(_s.TickInterval * (0.7 + 0.6 * _rng.NextDouble()))
+            : _s.TickInterval;
+        _nodes.Add(node);
+        Boot(node);
+    }
+
     /// <summary>Starts (or restarts) a node from what its disk holds.</summary>
     private void Boot(SimNode node)
     {
@@ -194,7 +202,7 @@ public sealed class ClusterSimulation
         node.ObservedCommit = 0;
         // A restarted node's log came from its disk, which came from Ready entries already checked; the
         // commit index it restarts with is checked again here.
-        Schedule(_rng.Next(1, _s.TickInterval + 1), new SimEvent(SimEventKind.Tick, node.Id, node.Incarnation));
+        Schedule(_rng.Next(1, node.TickInterval + 1), new SimEvent(SimEventKind.Tick, node.Id, node.Incarnation));
         AfterInput(node);
     }
 
@@ -202,6 +210,17 @@ public sealed class ClusterSimulation
 
     private void Handle(SimEvent ev)
     {
+        if (ev.Kind is SimEventKind.Tick or SimEventKind.ProcessReady && _nodes[ev.Node].PausedUntil > _now)
+        {
+            Schedule(_nodes[ev.Node].PausedUntil - _now, ev);
+            return;
+        }
+        if (ev is { Kind: SimEventKind.Deliver, Message: { } m } && m.To < _nodes.Count && _nodes[m.To].PausedUntil > _now)
+        {
+            // The message sits in the paused process's socket buffer.
+            Schedule(_nodes[m.To].PausedUntil - _now, ev);
+            return;
+        }
         switch (ev.Kind)
         {
             case SimEventKind.Tick:
@@ -210,7 +229,7 @@ public sealed class ClusterSimulation
                 if (node.Incarnation != ev.Incarnation || node.Core is not { } core) return;
                 core.Tick();
                 AfterInput(node);
-                Schedule(_s.TickInterval + _rng.Next(-1, 2), ev);
+                Schedule(node.TickInterval + _rng.Next(-1, 2), ev);
                 break;
             }
             case SimEventKind.Deliver:
@@ -293,7 +312,7 @@ public sealed class ClusterSimulation
             return;
         }
         var send = crashAt == 2 ? _rng.Next(ready.Messages.Count + 1) : ready.Messages.Count;
-        for (var i = 0; i < send; i++) Send(ready.Messages[i]);
+        for (var i = 0; i < send; i++) Send(node, ready.Messages[i]);
         if (crashAt == 2)
         {
             Crash(node, $"after sending {send} of {ready.Messages.Count} messages");
@@ -403,7 +422,9 @@ public sealed class ClusterSimulation
         if (core.Role == Role.Leader)
         {
             if (_electionSafety.ObserveLeader(node.Id, core.Term)) Trace($"node {node.Id} elected leader", $"term {core.Term}");
-            _leaderCompleteness.CheckLeader(LeaderView.Of(core));
+            var view = LeaderView.Of(core);
+            _leaderAppendOnly.Observe(view);
+            _leaderCompleteness.CheckLeader(view);
         }
     }
 
@@ -411,8 +432,21 @@ public sealed class ClusterSimulation
 
     private bool IsBlocked(int from, int to) => _blocked.Count > 0 && _blocked.ContainsKey((from, to));
 
-    private void Send(Message m)
+    private void Send(SimNode sender, Message m)
     {
+        var unreachable = IsBlocked(m.From, m.To) || m.To >= _nodes.Count || !_nodes[m.To].IsUp;
+        if (unreachable && _rng.Next(2) == 0)
+        {
+            // What a real transport does when a connection fails: tell the core (through the driver's
+            // loop, so between Readies), which stops streaming to that peer and probes instead.
+            var incarnation = sender.Incarnation;
+            Schedule(1, new SimEvent(SimEventKind.Action, Label: $"node {sender.Id}: {m.To} unreachable", Action: () =>
+            {
+                if (sender.Incarnation != incarnation || sender.Core is not { } core || sender.PausedUntil > _now) return;
+                core.ReportUnreachable(m.To);
+                AfterInput(sender);
+            }));
+        }
         if (IsBlocked(m.From, m.To) || _rng.NextDouble() < _dropRate)
         {
             _lost++;
@@ -455,7 +489,7 @@ public sealed class ClusterSimulation
         foreach (var kind in new[]
                  {
                      FaultKinds.Crashes, FaultKinds.SymmetricPartitions, FaultKinds.OneWayPartitions, FaultKinds.LeaderIsolation,
-                     FaultKinds.FlappingPartitions, FaultKinds.LeadershipTransfers, FaultKinds.MembershipChanges,
+                     FaultKinds.FlappingPartitions, FaultKinds.LeadershipTransfers, FaultKinds.MembershipChanges, FaultKinds.Pauses,
                  })
             if (Has(kind)) kinds.Add(kind);
         switch (kinds[_rng.Next(kinds.Count)])
@@ -467,6 +501,7 @@ public sealed class ClusterSimulation
             case FaultKinds.FlappingPartitions: StartFlapping(); break;
             case FaultKinds.LeadershipTransfers: TransferLeadership(); break;
             case FaultKinds.MembershipChanges: AdvanceMembershipChange(); break;
+            case FaultKinds.Pauses: PauseSomeNode(); break;
         }
         Schedule(NextFaultDelay(), new SimEvent(SimEventKind.Action, Action: InjectFault, Label: "fault"));
     }
@@ -481,11 +516,22 @@ public sealed class ClusterSimulation
         Crash(node, "crash fault");
     }
 
+    private void PauseSomeNode()
+    {
+        var live = LiveNodes();
+        if (live.Count == 0) return;
+        var node = live[_rng.Next(live.Count)];
+        // Up to several election timeouts: long enough for the others to move on without it.
+        node.PausedUntil = Math.Max(node.PausedUntil, _now + _rng.Next(1, 5 * _s.ElectionTimeout));
+        Trace($"node {node.Id} paused until {node.PausedUntil}", node.Core);
+    }
+
     private void Crash(SimNode node, string why)
     {
         _crashes++;
         Trace($"node {node.Id} CRASH ({why})", node.Core);
         node.Core = null;
+        node.PausedUntil = 0;
         node.Disk.Crash();
         node.Incarnation++;
         node.ReadyScheduled = false;
@@ -542,7 +588,7 @@ public sealed class ClusterSimulation
     }
 
     private SimNode? CurrentLeader() =>
-        _nodes.Where(n => n.Core is { Role: Role.Leader }).OrderByDescending(n => n.Core!.Term).FirstOrDefault();
+        _nodes.Where(n => n.Core is { Role: Role.Leader } && n.PausedUntil <= _now).OrderByDescending(n => n.Core!.Term).FirstOrDefault();
 
 
     private void IsolateLeader()
@@ -580,6 +626,14 @@ public sealed class ClusterSimulation
         var voters = core.Config.Voters.Where(v => v != leader.Id).ToList();
         if (voters.Count == 0) return;
         var target = voters[_rng.Next(voters.Count)];
+        if (_rng.Next(4) == 0 && _nodes[target].Core is { } targetCore && _nodes[target].PausedUntil <= _now)
+        {
+            // An operator forcing an election on a follower (Campaign), instead of a polite transfer.
+            targetCore.Campaign();
+            Trace($"node {target} campaigns");
+            AfterInput(_nodes[target]);
+            return;
+        }
         var ok = core.TransferLeadership(target);
         _transfers++;
         Trace($"transfer leadership {leader.Id} -> {target}", ok ? "started" : "refused");
@@ -589,9 +643,9 @@ public sealed class ClusterSimulation
     private void AdvanceMembershipChange()
     {
         var leader = CurrentLeader();
-        if (leader?.Core is not { } core || _membershipStage >= 3) return;
+        if (leader?.Core is not { } core || _membershipStage >= 9) return;
         ConfigChange change;
-        switch (_membershipStage)
+        switch (_membershipStage % 3)
         {
             case 0:
                 var voters = core.Config.Voters;
@@ -616,9 +670,7 @@ public sealed class ClusterSimulation
         {
             // A brand-new server with an empty disk (never a re-used id: a node that was removed may
             // still hold votes that a fresh disk would forget).
-            var node = new SimNode(_newMember, _sabotage);
-            _nodes.Add(node);
-            Boot(node);
+            AddNode(new SimNode(_newMember, _sabotage));
         }
         _membershipStage++;
         AfterInput(leader);
@@ -630,6 +682,7 @@ public sealed class ClusterSimulation
         _healTime = _now;
         _livenessDeadline = _now + 40 * _s.ElectionTimeout + 60 * _s.TickInterval;
         _blocked.Clear();
+        foreach (var node in _nodes) node.PausedUntil = Math.Min(node.PausedUntil, _now);
         _dropRate = 0;
         _duplicateRate = 0;
         _longDelayRate = 0;
@@ -666,7 +719,7 @@ public sealed class ClusterSimulation
             return;
         }
         var node = _nodes[client.LeaderGuess];
-        if (node.Core is not { } core)
+        if (node.Core is not { } core || node.PausedUntil > _now)
         {
             client.LeaderGuess = _rng.Next(_nodes.Count);
             WakeClient(client, _rng.Next(5, 20));

@@ -39,6 +39,12 @@ public enum FaultKinds
     /// <summary>Nodes compact their logs into snapshots, so lagging followers need InstallSnapshot.</summary>
     Compaction = 1 << 10,
 
-    /// <summary>A voter is removed and a brand-new node is added as a learner, then promoted.</summary>
+    /// <summary>A voter is removed and a brand-new node is added as a learner, then promoted (up to three times).</summary>
     MembershipChanges = 1 << 11,
+
+    /// <summary>A node stops for a while (a long GC pause, SIGSTOP): nothing is lost, everything waits, then floods in.</summary>
+    Pauses = 1 << 12,
+
+    /// <summary>Nodes' clocks tick at different rates (up to 30% apart).</summary>
+    ClockSkew = 1 << 13,
 }

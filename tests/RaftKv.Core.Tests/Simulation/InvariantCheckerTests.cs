@@ -44,6 +44,39 @@ public sealed class InvariantCheckerTests
         checker.Elections.Should().Be(2);
     }
 
+    // ---------------------------------------------------------------- Leader Append-Only
+
+    [Fact]
+    public void Leader_append_only_flags_a_leader_that_truncates_its_log()
+    {
+        var checker = new LeaderAppendOnlyChecker();
+        checker.Observe(new LeaderView(0, 2, 0, 5, _ => 2));
+        var act = () => checker.Observe(new LeaderView(0, 2, 0, 4, _ => 2));
+        act.Should().Throw<InvariantViolationException>().Which.Invariant.Should().Be("Leader Append-Only");
+    }
+
+    [Fact]
+    public void Leader_append_only_flags_a_leader_that_overwrites_an_entry()
+    {
+        var checker = new LeaderAppendOnlyChecker();
+        checker.Observe(new LeaderView(0, 3, 0, 5, i => i <= 4 ? 2 : 3));
+        var act = () => checker.Observe(new LeaderView(0, 3, 0, 6, i => i <= 5 ? 2 : 3));
+        act.Should().Throw<InvariantViolationException>();
+    }
+
+    [Fact]
+    public void Leader_append_only_accepts_growth_compaction_and_a_new_term()
+    {
+        var checker = new LeaderAppendOnlyChecker();
+        var act = () =>
+        {
+            checker.Observe(new LeaderView(0, 3, 0, 5, _ => 3));
+            checker.Observe(new LeaderView(0, 3, 5, 7, i => i >= 5 ? 3 : -1)); // compacted through 5, grew to 7
+            checker.Observe(new LeaderView(0, 5, 0, 2, _ => 5));               // a later term may hold a shorter log
+        };
+        act.Should().NotThrow();
+    }
+
     // ---------------------------------------------------------------- Log Matching
 
     [Fact]

@@ -15,6 +15,12 @@ public sealed class SimNode(int id, Sabotage sabotage = Sabotage.None)
     public int Incarnation { get; set; }
 
     public bool IsUp => Core is not null;
+
+    /// <summary>Paused (not crashed) until this virtual time: its events wait until then.</summary>
+    public long PausedUntil { get; set; }
+
+    /// <summary>Virtual time between this node's ticks (its clock's rate).</summary>
+    public int TickInterval { get; set; }
     public bool ReadyScheduled { get; set; }
 
     /// <summary>Highest commit index already reported to the checkers in this incarnation.</summary>
