@@ -1,0 +1,84 @@
+using RaftKv.Core.Tests.Simulation.Invariants;
+
+namespace RaftKv.Core.Tests.Simulation;
+
+/// <summary>
+/// A node's simulated stable storage: exactly what the driver made durable from each <see cref="Ready"/>
+/// (hard state, entries with overwrite semantics, snapshot), plus its own compactions. A crash keeps
+/// this and loses everything else. Also checks that what the core asks to persist is sane: terms never
+/// go back and a vote, once cast in a term, never changes (Raft Figure 2: votedFor is durable).
+/// </summary>
+public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
+{
+    private readonly List<Entry> _entries = [];
+
+    /// <summary>The first index the latest batch wrote (for <see cref="Sabotage.LoseLastWriteOnCrash"/>).</summary>
+    private long _lastBatchFirst;
+
+    public HardState HardState { get; private set; } = HardState.Empty;
+    public Snapshot? Snapshot { get; private set; }
+    public IReadOnlyList<Entry> Entries => _entries;
+
+    /// <summary>Makes the durable parts of <paramref name="ready"/> durable, as one atomic write.</summary>
+    public void Persist(int node, Ready ready)
+    {
+        if (ready.Snapshot is { } snapshot)
+        {
+            // An installed snapshot replaces the whole log (the core keeps no entries after it either).
+            Snapshot = snapshot;
+            _entries.Clear();
+            _lastBatchFirst = 0;
+        }
+        if (ready.Entries.Count > 0) Append(node, ready.Entries);
+        if (ready.HardState is { } hs)
+        {
+            if (hs.Term < HardState.Term)
+                throw new InvariantViolationException("Durable term", $"node {node} persisted term {hs.Term} after term {HardState.Term}");
+            if (hs.Term == HardState.Term && HardState.Vote != NodeIds.None && hs.Vote != HardState.Vote)
+                throw new InvariantViolationException("Durable vote", $"node {node} changed its vote in term {hs.Term} from {HardState.Vote} to {hs.Vote}");
+            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Vote = NodeIds.None } : hs;
+        }
+    }
+
+    /// <summary>The node crashed: a sabotaged disk forgets its last write.</summary>
+    public void Crash()
+    {
+        if ((sabotage & Sabotage.LoseLastWriteOnCrash) == 0 || _lastBatchFirst == 0) return;
+        _entries.RemoveAll(e => e.Index >= _lastBatchFirst);
+        _lastBatchFirst = 0;
+    }
+
+    /// <summary>Keeps a snapshot the node took itself and drops the entries it covers.</summary>
+    public void Compact(Snapshot snapshot)
+    {
+        var index = snapshot.Metadata.Index;
+        if (Snapshot is not null && Snapshot.Metadata.Index >= index) return;
+        Snapshot = snapshot;
+        _entries.RemoveAll(e => e.Index <= index);
+        _lastBatchFirst = 0;
+    }
+
+    /// <summary>What a restarted node starts from.</summary>
+    public PersistentState Load() => new(HardState, Snapshot, _entries.ToArray());
+
+    private void Append(int node, IReadOnlyList<Entry> entries)
+    {
+        var first = entries[0].Index;
+        _lastBatchFirst = first;
+        var snapshotIndex = Snapshot?.Metadata.Index ?? 0;
+        var last = _entries.Count > 0 ? _entries[^1].Index : snapshotIndex;
+        if (first <= snapshotIndex)
+            throw new InvariantViolationException("Persist", $"node {node} asked to persist entry {first}, inside its snapshot (through {snapshotIndex})");
+        if (first > last + 1)
+            throw new InvariantViolationException("Persist", $"node {node} asked to persist entry {first} after last durable entry {last}: a gap");
+        // The first entry may overwrite a suffix: everything from it on is replaced.
+        var keep = (int)(first - snapshotIndex - 1);
+        if (keep < _entries.Count) _entries.RemoveRange(keep, _entries.Count - keep);
+        foreach (var e in entries)
+        {
+            if (e.Index != snapshotIndex + _entries.Count + 1)
+                throw new InvariantViolationException("Persist", $"node {node} asked to persist non-consecutive entries (index {e.Index})");
+            _entries.Add(e);
+        }
+    }
+}
