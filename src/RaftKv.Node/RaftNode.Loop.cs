@@ -59,7 +59,7 @@ public sealed partial class RaftNode
         catch (Exception ex)
         {
             // Corrupt storage or a broken Raft invariant: stop loudly, never limp on with bad state.
-            _log.LogCritical(ex, "node {Id} stopped: {Reason}", Id, ex.Message);
+            _log.LogCritical(ex, "stopped: {Reason}", ex.Message);
             _stopped.TrySetException(ex);
         }
         finally
@@ -176,7 +176,7 @@ public sealed partial class RaftNode
             _storage.Compact(snapshot);
             _lastSnapshotIndex = snapshot.Metadata.Index;
             FailWritesUpTo(snapshot.Metadata.Index);
-            _log.LogInformation("node {Id}: installed snapshot at index {Index} term {Term} from the leader", Id, snapshot.Metadata.Index, snapshot.Metadata.Term);
+            _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
         }
         foreach (var entry in ready.CommittedEntries) Apply(entry);
         foreach (var rs in ready.ReadStates) OnReadState(rs);
@@ -200,7 +200,7 @@ public sealed partial class RaftNode
                 _storage.Save(ready.HardState, ready.Entries, ready.Snapshot);
                 if (warned)
                 {
-                    _log.LogWarning("node {Id}: disk writable again; resuming", Id);
+                    _log.LogWarning("disk writable again; resuming");
                     _view = _view with { DiskFull = false };
                 }
                 return;
@@ -209,7 +209,7 @@ public sealed partial class RaftNode
             {
                 // Nothing was acknowledged on the strength of this batch: wait for space and write it
                 // again. Clients are told "unavailable: disk full" meanwhile.
-                if (!warned) _log.LogError("node {Id}: disk full, refusing writes until space returns: {Reason}", Id, ex.Message);
+                if (!warned) _log.LogError("disk full, refusing writes until space returns: {Reason}", ex.Message);
                 warned = true;
                 _view = _view with { DiskFull = true };
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
@@ -239,7 +239,7 @@ public sealed partial class RaftNode
         {
             _kv.AdvanceTo(entry.Index);
             if (entry.Type == EntryType.ConfigChange)
-                _log.LogInformation("node {Id}: membership is now {Config}", Id, _raft.Config);
+                _log.LogInformation("membership is now {Config}", _raft.Config);
         }
 
         if (_writes.Remove(entry.Index, out var waiter))
@@ -295,27 +295,27 @@ public sealed partial class RaftNode
     private void OnSoftStateChanged(SoftState soft)
     {
         var before = _view;
-        if (soft.Term != before.Term) _log.LogInformation("node {Id}: term {Term}", Id, soft.Term);
+        if (soft.Term != before.Term) _log.LogInformation("term {Term}", soft.Term);
         if (soft.Role != before.Role)
         {
             switch (soft.Role)
             {
                 case Role.Leader:
-                    _log.LogInformation("node {Id}: became LEADER in term {Term}", Id, soft.Term);
+                    _log.LogInformation("became LEADER in term {Term}", soft.Term);
                     break;
                 case Role.Candidate:
-                    _log.LogInformation("node {Id}: became candidate in term {Term}, requesting votes", Id, soft.Term);
+                    _log.LogInformation("became candidate in term {Term}, requesting votes", soft.Term);
                     break;
                 case Role.PreCandidate:
-                    _log.LogInformation("node {Id}: no leader heard; pre-vote for term {Term}", Id, soft.Term + 1);
+                    _log.LogInformation("no leader heard; pre-vote for term {Term}", soft.Term + 1);
                     break;
                 default:
-                    _log.LogInformation("node {Id}: became follower in term {Term}", Id, soft.Term);
+                    _log.LogInformation("became follower in term {Term}", soft.Term);
                     break;
             }
         }
         if (soft.LeaderId != before.LeaderId && soft.LeaderId != NodeIds.None && soft.LeaderId != Id)
-            _log.LogInformation("node {Id}: leader is node {Leader} ({Address}) in term {Term}", Id, soft.LeaderId, AddressOf(soft.LeaderId), soft.Term);
+            _log.LogInformation("leader is node {Leader} ({Address}) in term {Term}", soft.LeaderId, AddressOf(soft.LeaderId), soft.Term);
 
         if (before.Role == Role.Leader && soft.Role != Role.Leader)
         {
@@ -351,7 +351,7 @@ public sealed partial class RaftNode
             s.TransferredTo.TrySetResult(NodeIds.None);
             return;
         }
-        _log.LogInformation("node {Id}: shutting down; handing leadership to node {Target}", Id, target);
+        _log.LogInformation("shutting down; handing leadership to node {Target}", target);
         _shutdown = s;
     }
 
@@ -362,7 +362,7 @@ public sealed partial class RaftNode
         var snapshot = _raft.Compact(_kv.TakeSnapshot());
         _storage.Compact(snapshot);
         _lastSnapshotIndex = snapshot.Metadata.Index;
-        _log.LogInformation("node {Id}: snapshot at index {Index} ({Bytes} bytes); log compacted", Id, snapshot.Metadata.Index, snapshot.Data.Length);
+        _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", snapshot.Metadata.Index, snapshot.Data.Length);
     }
 
     private void PublishView()

@@ -44,7 +44,9 @@ public sealed partial class RaftNode : IAsyncDisposable
         var clusterId = options.EffectiveClusterId;
 
         _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions { Fsync = options.Fsync });
-        foreach (var note in _storage.Recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
+        var recovery = _storage.Recovery;
+        if (recovery.TornTail is { } torn) _log.LogWarning("storage recovery: {TornTail}", torn);
+        foreach (var note in recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
         var state = _storage.Load();
         if (state.Snapshot is { } snap) _kv.Restore(snap.Data);
 
@@ -147,7 +149,7 @@ public sealed partial class RaftNode : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    _log.LogWarning("node {Id}: leadership transfer did not finish in time; stopping anyway", Id);
+                    _log.LogWarning("leadership transfer did not finish in time; stopping anyway");
                 }
             }
         }

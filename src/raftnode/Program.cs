@@ -69,13 +69,9 @@ public static class Program
 
         using var loggers = LoggerFactory.Create(b => b
             .SetMinimumLevel(parsed.GetValue(logLevel))
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-                o.ColorBehavior = LoggerColorBehavior.Default;
-            }));
-        var log = loggers.CreateLogger("raftnode");
+            .AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
+            .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>());
+        var log = loggers.CreateLogger($"node-{options.Id}");
         return await RunAsync(options, loggers, log);
     }
 
@@ -88,7 +84,7 @@ public static class Program
         }
         catch (Exception ex) when (ex is CorruptLogException or DataDirectoryMismatchException or IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
-            log.LogCritical("node {Id} cannot start: {Reason}", options.Id, ex.Message);
+            log.LogCritical("cannot start: {Reason}", ex.Message);
             return ExitFailure;
         }
 
@@ -109,10 +105,10 @@ public static class Program
             return node.Completion.IsFaulted ? ExitFailure : ExitOk;
         }
 
-        log.LogInformation("node {Id}: {Signal} received; stopping", options.Id, stopRequested.Task.Result);
+        log.LogInformation("{Signal} received; stopping", stopRequested.Task.Result);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await node.StopAsync(deadline.Token);
-        log.LogInformation("node {Id}: stopped cleanly", options.Id);
+        log.LogInformation("stopped cleanly");
         return node.Completion.IsFaulted ? ExitFailure : ExitOk;
     }
 }
