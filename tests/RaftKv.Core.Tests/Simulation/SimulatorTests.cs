@@ -22,7 +22,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Console.WriteLine(line);
     }
 
-    private void AssertNoFailures(SimulationRunner.Summary summary)
+    private void AssertNoFailures(SimulationSummary summary)
     {
         Print(summary.ToString());
         foreach (var failure in summary.Failures.Take(3)) Print(failure.Message);
