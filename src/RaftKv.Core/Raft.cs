@@ -123,6 +123,17 @@ public sealed partial class Raft
                 case MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot:
                     BecomeFollower(m.Term, m.From);
                     break;
+                case MessageType.Vote:
+                {
+                    // Raft Figure 2: the election timer restarts when we hear from the current leader or
+                    // grant a vote (HandleVoteRequest), not merely because a candidate's term is higher.
+                    // Otherwise candidates that can never win (stale logs, faster clocks) keep every
+                    // up-to-date node from ever timing out: a livelock when PreVote is off.
+                    var elapsed = _electionElapsed;
+                    BecomeFollower(m.Term, NodeIds.None);
+                    _electionElapsed = elapsed;
+                    break;
+                }
                 default:
                     BecomeFollower(m.Term, NodeIds.None);
                     break;

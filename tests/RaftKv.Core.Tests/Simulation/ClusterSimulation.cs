@@ -182,6 +182,7 @@ public sealed class ClusterSimulation
         CheckQuorum = _s.CheckQuorum,
         MaxInflightMessages = _s.MaxInflightMessages,
         MaxMessageBytes = _s.MaxMessageBytes,
+        MaxUncommittedBytes = _s.MaxUncommittedBytes,
     };
 
     private void AddNode(SimNode node)

@@ -35,5 +35,8 @@ public sealed class SimNode(int id, Sabotage sabotage = Sabotage.None)
     /// <summary>Read states received but not yet served (the state machine has not applied their index).</summary>
     public List<ReadState> ReadStates { get; } = [];
 
-    public override string ToString() => Core?.ToString() ?? $"node {Id} down (incarnation {Incarnation})";
+    public override string ToString() =>
+        Core is { } core
+            ? $"{core}, {core.Config}, stabled {core.StabledIndex}, snapshot {core.FirstIndex - 1}, vote {core.Vote}, state machine at {Machine.AppliedIndex}{(PausedUntil > 0 ? $", paused until {PausedUntil}" : "")}"
+            : $"node {Id} down (incarnation {Incarnation})";
 }

@@ -16,6 +16,7 @@ public sealed record SimulationScenario
     public required bool CheckQuorum { get; init; }
     public required int MaxInflightMessages { get; init; }
     public required int MaxMessageBytes { get; init; }
+    public required long MaxUncommittedBytes { get; init; }
 
     public required int TickInterval { get; init; }
     public required int MaxMessageDelay { get; init; }
@@ -60,6 +61,7 @@ public sealed record SimulationScenario
             CheckQuorum = rng.Next(5) != 0,
             MaxInflightMessages = rng.Next(4) == 0 ? 1 : rng.Next(2, 16),
             MaxMessageBytes = rng.Next(3) == 0 ? rng.Next(1, 200) : 1 << 20,
+            MaxUncommittedBytes = rng.Next(4) == 0 ? rng.Next(40, 400) : 64L << 20,
             TickInterval = 10,
             MaxMessageDelay = rng.Next(1, 25),
             MaxDiskDelay = rng.Next(0, 6),
@@ -76,7 +78,7 @@ public sealed record SimulationScenario
 
     public override string ToString() =>
         $"seed {Seed}: {NodeCount} nodes, faults [{Faults}], election {ElectionTicks} ticks, heartbeat {HeartbeatTicks}, " +
-        $"prevote {PreVote}, checkquorum {CheckQuorum}, inflight {MaxInflightMessages}, msgbytes {MaxMessageBytes}, " +
+        $"prevote {PreVote}, checkquorum {CheckQuorum}, inflight {MaxInflightMessages}, msgbytes {MaxMessageBytes}, uncommitted {MaxUncommittedBytes}, " +
         $"delay ≤{MaxMessageDelay}, drop {DropRate:0.###}, dup {DuplicateRate:0.###}, long {LongDelayRate:0.####}, " +
         $"chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}";
 }

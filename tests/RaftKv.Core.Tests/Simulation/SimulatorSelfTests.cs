@@ -10,7 +10,7 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
 {
     private const int Seeds = 300;
 
-    private SimulationRunner.Summary RunSabotaged(Sabotage sabotage)
+    private SimulationSummary RunSabotaged(Sabotage sabotage)
     {
         var summary = SimulationRunner.Run(Enumerable.Range(1, Seeds), Environment.ProcessorCount, sabotage);
         output.WriteLine($"{sabotage}: {summary.Failures.Count} of {Seeds} seeds flagged");
