@@ -95,10 +95,15 @@ public sealed partial class Raft
     public void Step(Message m)
     {
         if (m.To != Id) return;
-        if (!Config.Contains(m.From) && m.Type is not (MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot))
+        if (!Config.Contains(m.From) &&
+            m.Type is MessageType.AppendResponse or MessageType.HeartbeatResponse or MessageType.VoteResponse or MessageType.PreVoteResponse)
         {
-            // Requests from outside the configuration (a removed node) must not disturb us; a leader
-            // outside our (possibly stale) configuration may still bring us up to date.
+            // Replies from outside the configuration (a removed node) tell us nothing. Requests are another
+            // matter: our configuration may be stale. Thesis §4.1: a server accepts AppendEntries from a
+            // leader outside its latest configuration, and grants its vote to such a candidate, because a
+            // member added after our last applied change may need our vote to keep the cluster available.
+            // A removed node that does not know it was removed cannot disrupt a healthy leader either:
+            // voters inside the leader lease ignore it, and PreVote finds its log behind the removal.
             return;
         }
 
