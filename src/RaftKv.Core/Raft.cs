@@ -141,9 +141,14 @@ public sealed partial class Raft
                 // learning them by election) is told our term, so it steps down.
                 Send(new Message { Type = MessageType.AppendResponse, To = m.From, Term = Term });
             }
-            else if (m.Type == MessageType.PreVote)
+            else if (m.Type is MessageType.PreVote or MessageType.Vote)
             {
-                Send(new Message { Type = MessageType.PreVoteResponse, To = m.From, Term = Term, Reject = true });
+                // Figure 2: "Reply false if term < currentTerm", with our term so the candidate catches up.
+                // Staying silent can keep a cluster leaderless: a candidate whose term lags behind that of a
+                // voter it needs (a voter that keeps campaigning under a stale configuration, say) would
+                // never learn the newer term and ask again in a term that voter can still vote in.
+                var type = m.Type == MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
+                Send(new Message { Type = type, To = m.From, Term = Term, Reject = true });
             }
             return;
         }
