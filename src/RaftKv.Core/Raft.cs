@@ -95,10 +95,15 @@ public sealed partial class Raft
     public void Step(Message m)
     {
         if (m.To != Id) return;
-        if (!Config.Contains(m.From) && m.Type is not (MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot))
+        if (!Config.Contains(m.From) &&
+            m.Type is MessageType.AppendResponse or MessageType.HeartbeatResponse or MessageType.VoteResponse or MessageType.PreVoteResponse)
         {
-            // Requests from outside the configuration (a removed node) must not disturb us; a leader
-            // outside our (possibly stale) configuration may still bring us up to date.
+            // Replies from outside the configuration (a removed node) tell us nothing. Requests are another
+            // matter: our configuration may be stale. Thesis §4.1: a server accepts AppendEntries from a
+            // leader outside its latest configuration, and grants its vote to such a candidate, because a
+            // member added after our last applied change may need our vote to keep the cluster available.
+            // A removed node that does not know it was removed cannot disrupt a healthy leader either:
+            // voters inside the leader lease ignore it, and PreVote finds its log behind the removal.
             return;
         }
 
@@ -147,9 +152,14 @@ public sealed partial class Raft
                 // learning them by election) is told our term, so it steps down.
                 Send(new Message { Type = MessageType.AppendResponse, To = m.From, Term = Term });
             }
-            else if (m.Type == MessageType.PreVote)
+            else if (m.Type is MessageType.PreVote or MessageType.Vote)
             {
-                Send(new Message { Type = MessageType.PreVoteResponse, To = m.From, Term = Term, Reject = true });
+                // Figure 2: "Reply false if term < currentTerm", with our term so the candidate catches up.
+                // Staying silent can keep a cluster leaderless: a candidate whose term lags behind that of a
+                // voter it needs (a voter that keeps campaigning under a stale configuration, say) would
+                // never learn the newer term and ask again in a term that voter can still vote in.
+                var type = m.Type == MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
+                Send(new Message { Type = type, To = m.From, Term = Term, Reject = true });
             }
             return;
         }

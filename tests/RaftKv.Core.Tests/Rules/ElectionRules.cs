@@ -244,15 +244,48 @@ public sealed class ElectionRules
     }
 
     [Fact]
-    public void Messages_from_an_older_term_are_ignored()
+    public void Messages_from_an_older_term_change_nothing()
     {
         var node = Build.Node(1, Three, [1, 2], term: 3).Raft;
 
         node.Step(new Message { Type = MessageType.Vote, From = 2, To = 1, Term = 2, Index = 9, LogTerm = 2 });
+        node.Step(new Message { Type = MessageType.VoteResponse, From = 3, To = 1, Term = 2 });
+        node.Step(new Message { Type = MessageType.TimeoutNow, From = 3, To = 1, Term = 2 });
 
         node.Term.Should().Be(3);
         node.Vote.Should().Be(NodeIds.None);
-        node.GetReady().Messages.Should().BeEmpty();
+        node.Role.Should().Be(Role.Follower);
+        node.GetReady().Messages.Should().OnlyContain(m => m.Reject && m.Term == 3);
+    }
+
+    [Fact]
+    public void Candidate_with_an_older_term_is_told_the_newer_term()
+    {
+        // Figure 2, RequestVote: "Reply false if term < currentTerm", with currentTerm "for candidate to update itself".
+        var voter = Build.Node(1, Three, [1], term: 5).Raft;
+
+        voter.Step(new Message { Type = MessageType.Vote, From = 2, To = 1, Term = 3, Index = 9, LogTerm = 1 });
+
+        var reply = voter.GetReady().Messages.Should().ContainSingle().Subject;
+        reply.Should().Match<Message>(m => m.Type == MessageType.VoteResponse && m.Reject && m.Term == 5);
+        voter.Term.Should().Be(5);
+        voter.Vote.Should().Be(NodeIds.None);
+    }
+
+    [Fact]
+    public void Candidate_behind_in_term_catches_up_and_wins_against_a_node_that_cannot()
+    {
+        // Without PreVote: node 3 still believes the voters are {1,2,3} and keeps campaigning towards
+        // nodes 1 and 2, which are gone, raising its term. The real voters are {3,4}; node 4 has the
+        // better log but a lower term, and can only win with node 3's vote.
+        Func<RaftOptions, RaftOptions> noPreVote = o => o with { PreVote = false };
+        var stale = Build.Node(3, [1, 2, 3], [1], term: 10, options: noPreVote);
+        var current = Build.Node(4, [3, 4], [1, 1], term: 2, options: noPreVote);
+        var net = new Network(stale, current);
+
+        net.TickUntil(() => current.Raft.Role == Role.Leader, maxTicks: 300);
+
+        stale.Raft.LeaderId.Should().Be(4);
     }
 
     [Fact]

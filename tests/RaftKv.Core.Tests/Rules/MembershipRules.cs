@@ -126,6 +126,43 @@ public sealed class MembershipRules
     }
 
     [Fact]
+    public void Follower_with_a_stale_configuration_votes_for_a_newly_added_member()
+    {
+        // Thesis §4.1: a server grants its vote to a candidate outside its latest configuration; the vote
+        // may be needed to keep the cluster available.
+        var voter = Build.Node(1, Three, [1, 1], term: 1);
+
+        voter.Raft.Step(new Message { Type = MessageType.Vote, From = 4, To = 1, Term = 2, Index = 5, LogTerm = 1 });
+
+        voter.HandleReady().Should().ContainSingle().Which.Should().Match<Message>(m =>
+            m.Type == MessageType.VoteResponse && m.To == 4 && !m.Reject);
+        voter.Raft.Vote.Should().Be(4);
+    }
+
+    [Fact]
+    public void Cluster_stays_available_when_a_lagging_voter_has_not_yet_seen_the_new_member()
+    {
+        var net = ClusterWithNewcomer();
+        net.Elect(1);
+        net.Isolate(2); // node 2 misses every membership change below
+        Change(net, 1, ConfigChangeType.AddLearner, 4);
+        Change(net, 1, ConfigChangeType.PromoteToVoter, 4);
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net[1].Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 2, 4));
+        net.Crash(3); // the operator retires the removed node
+
+        net.Crash(1); // and then the leader fails
+        net.Heal();
+
+        // Voters are {1, 2, 4}: 2 and 4 are a majority, but 2 still believes the voters are {1, 2, 3}.
+        net.TickUntil(() => net[4].Raft.Role == Role.Leader || net[2].Raft.Role == Role.Leader, maxTicks: 300);
+        net.Propose(net.Leader.Id, "still available");
+        net.TickAll(2);
+        net[2].State.Should().EndWith("still available");
+        net[2].Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 2, 4));
+    }
+
+    [Fact]
     public void Removed_follower_no_longer_counts_toward_quorum()
     {
         var net = Network.OfSize(3);

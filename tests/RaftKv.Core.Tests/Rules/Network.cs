@@ -41,6 +41,12 @@ public sealed class Network
     /// <summary>Messages matching this are lost in transit.</summary>
     public Func<Message, bool>? DropIf { get; set; }
 
+    /// <summary>Messages matching this are delivered twice.</summary>
+    public Func<Message, bool>? DuplicateIf { get; set; }
+
+    /// <summary>When set, each batch of messages in flight is delivered in an order drawn from this generator.</summary>
+    public Random? Reorder { get; set; }
+
     // ------------------------------------------------------------------ faults
 
     /// <summary>Cuts every link to and from <paramref name="id"/>.</summary>
@@ -53,12 +59,14 @@ public sealed class Network
         _cut.Add((b, a));
     }
 
-    /// <summary>Restores every link and stops dropping messages.</summary>
+    /// <summary>Restores every link and stops dropping, duplicating and reordering messages.</summary>
     public void Heal()
     {
         _isolated.Clear();
         _cut.Clear();
         DropIf = null;
+        DuplicateIf = null;
+        Reorder = null;
     }
 
     /// <summary>Stops a node: it gets no ticks and no messages until <see cref="Restart"/>.</summary>
@@ -109,7 +117,12 @@ public sealed class Network
             if (_queue.Count == 0) return;
             var batch = _queue.ToArray();
             _queue.Clear();
-            foreach (var m in batch) DeliverOne(m);
+            Reorder?.Shuffle(batch);
+            foreach (var m in batch)
+            {
+                DeliverOne(m);
+                if (DuplicateIf?.Invoke(m) == true) DeliverOne(m);
+            }
         }
         throw new InvalidOperationException("the network did not quiesce: messages keep flowing without ticks");
     }
