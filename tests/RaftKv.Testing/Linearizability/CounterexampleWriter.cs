@@ -14,19 +14,20 @@ internal static class CounterexampleWriter
     public static string Write(KeyHistory key, SearchResult result)
     {
         var text = new StringBuilder();
-        text.AppendLine($"Not linearizable: key \"{key.Key}\" ({key.Ops.Length} operations checked on this key).");
+        text.AppendLine($"Not linearizable: key \"{key.Key}\" ({Count(key.Ops.Length, "operation")} checked on this key).");
 
         var prefix = result.LongestPrefix;
         string held = OperationText.State(key.Values[result.StateAfterPrefix]);
-        text.AppendLine($"Longest linearizable prefix: {prefix.Length} operations, after which the key holds {held}.");
+        text.AppendLine($"Longest linearizable prefix: {Count(prefix.Length, "operation")}, after which the key holds {held}.");
         if (prefix.Length > PrefixLinesShown)
         {
-            text.AppendLine($"  ... {prefix.Length - PrefixLinesShown} earlier operations");
+            text.AppendLine($"  ... {Count(prefix.Length - PrefixLinesShown, "earlier operation")}");
         }
 
-        foreach (int op in prefix.Skip(Math.Max(0, prefix.Length - PrefixLinesShown)))
+        for (int i = Math.Max(0, prefix.Length - PrefixLinesShown); i < prefix.Length; i++)
         {
-            text.AppendLine($"  {OperationText.DescribeWithoutKey(key.Ops[op].Source)}");
+            string skipped = result.SkippedInPrefix[i] ? "  (taken as never having happened)" : string.Empty;
+            text.AppendLine($"  {OperationText.DescribeWithoutKey(key.Ops[prefix[i]].Source)}{skipped}");
         }
 
         if (result.FirstUnplaced < 0)
@@ -38,7 +39,10 @@ internal static class CounterexampleWriter
         text.AppendLine($"Cannot place: {OperationText.DescribeWithoutKey(stuck)}");
 
         var inPrefix = new HashSet<Operation>(prefix.Select(i => key.Ops[i].Source), ReferenceEqualityComparer.Instance);
-        var overlapping = key.Reported.Where(o => Overlaps(o, stuck)).OrderBy(o => o.Start).ThenBy(o => o.Client).ToList();
+        // Only what the search weighed: reads of unknown outcome and unknown writes nobody could have read are
+        // left out of it, and would only be noise here.
+        var stuckOp = key.Ops[result.FirstUnplaced];
+        var overlapping = key.Ops.Where(o => o.Start <= stuckOp.End && stuckOp.Start <= o.End).Select(o => o.Source).OrderBy(o => o.Start).ThenBy(o => o.Client).ToList();
         text.AppendLine($"Operations overlapping it ({overlapping.Count}, by start):");
         foreach (var op in overlapping.Take(OverlapLinesShown))
         {
@@ -55,9 +59,7 @@ internal static class CounterexampleWriter
         return text.ToString();
     }
 
-    private static long EndOf(Operation op) => op.Outcome == OpOutcome.Unknown ? long.MaxValue : op.End;
-
-    private static bool Overlaps(Operation a, Operation b) => a.Start <= EndOf(b) && b.Start <= EndOf(a);
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>
     /// Names the simplest proof that the stuck read is impossible, trying the classic anomalies first. Only
@@ -65,7 +67,7 @@ internal static class CounterexampleWriter
     /// </summary>
     private static string Why(KeyHistory key, Operation stuck, string held, int prefixLength)
     {
-        string generic = $"after the {prefixLength} operations that can go first the key holds {held}, and no order of the " +
+        string generic = $"after the {Count(prefixLength, "operation")} that can go first the key holds {held}, and no order of the " +
             $"operations still open lets this operation take effect by its end at {OperationText.Time(stuck.End)}.";
         if (stuck.Kind != OpKind.Get)
         {
@@ -77,7 +79,7 @@ internal static class CounterexampleWriter
         var writersOfV = Writers(key, v).ToList();
         if (v is not null && writersOfV.Count == 0)
         {
-            return $"{read}, a value that no operation which may have taken effect ever wrote to this key.";
+            return $"{read}, a value never written to this key by any operation that may have taken effect.";
         }
 
         if (v is not null && writersOfV.All(w => w.Start > stuck.End))

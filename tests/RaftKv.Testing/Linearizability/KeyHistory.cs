@@ -30,25 +30,26 @@ internal sealed class KeyHistory
     {
         var reported = operations.Where(o => o.Outcome != OpOutcome.Failed).ToArray();
 
-        // The latest end of an acknowledged read of each value: an unknown write that no read could observe
-        // (none ends after the write starts) may as well never have happened, so it is left out. That keeps
-        // the many unknown writes of a fault run from multiplying the search space for nothing.
+        // The latest end of an acknowledged read of each value, and how many writes may have written it.
         var lastReadEnd = new Dictionary<string, long>(StringComparer.Ordinal);
+        var writers = new Dictionary<string, int>(StringComparer.Ordinal);
         long lastNotFoundEnd = long.MinValue;
         foreach (var op in reported)
         {
-            if (op.Kind != OpKind.Get || op.Outcome != OpOutcome.Ok)
+            if (op.Kind == OpKind.Set)
             {
-                continue;
+                writers[op.Value!] = writers.GetValueOrDefault(op.Value!) + 1;
             }
-
-            if (op.Value is null)
+            else if (op.Kind == OpKind.Get && op.Outcome == OpOutcome.Ok)
             {
-                lastNotFoundEnd = Math.Max(lastNotFoundEnd, op.End);
-            }
-            else
-            {
-                lastReadEnd[op.Value] = Math.Max(lastReadEnd.GetValueOrDefault(op.Value, long.MinValue), op.End);
+                if (op.Value is null)
+                {
+                    lastNotFoundEnd = Math.Max(lastNotFoundEnd, op.End);
+                }
+                else
+                {
+                    lastReadEnd[op.Value] = Math.Max(lastReadEnd.GetValueOrDefault(op.Value, long.MinValue), op.End);
+                }
             }
         }
 
@@ -57,6 +58,8 @@ internal sealed class KeyHistory
         var ops = new List<SearchOp>(reported.Length);
         foreach (var op in reported)
         {
+            long end = op.End;
+            bool optional = false;
             if (op.Outcome == OpOutcome.Unknown)
             {
                 // A read whose answer never arrived tells nothing.
@@ -65,11 +68,20 @@ internal sealed class KeyHistory
                     continue;
                 }
 
+                // A write of unknown outcome only matters to reads of what it wrote: had it taken effect after
+                // the last of them, or never, no read would tell the difference. So it either never happened,
+                // and is left out when no such read ends after it starts, or it happened before that last read
+                // ended, which bounds it as tightly as an acknowledged operation; an unbounded one would stay
+                // open against everything after it and multiply the search. When it is the only write of a value
+                // that was read, it certainly happened; otherwise it may be placed without effect.
                 long lastObservation = op.Value is null ? lastNotFoundEnd : lastReadEnd.GetValueOrDefault(op.Value, long.MinValue);
                 if (lastObservation < op.Start)
                 {
                     continue;
                 }
+
+                end = lastObservation;
+                optional = op.Kind == OpKind.Delete || writers[op.Value!] > 1;
             }
 
             int value = 0;
@@ -80,8 +92,7 @@ internal sealed class KeyHistory
                 values.Add(op.Value);
             }
 
-            long end = op.Outcome == OpOutcome.Unknown ? long.MaxValue : op.End;
-            ops.Add(new SearchOp(op, op.Kind, value, op.Start, end));
+            ops.Add(new SearchOp(op, op.Kind, value, op.Start, end, optional));
         }
 
         return new KeyHistory(key, reported, [.. ops], [.. values]);
