@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RaftKv.Protocol;
 
@@ -14,7 +15,8 @@ public sealed record ClientRequest
     public required ClientOp Op { get; init; }
     public string? Key { get; init; }
 
-    /// <summary>The JSON value to store (set only). Any JSON value, kept as written.</summary>
+    /// <summary>The JSON value to store (set only). Any JSON value, kept as written; <c>"value":null</c> stores null.</summary>
+    [JsonConverter(typeof(PresentJsonValueConverter))]
     public JsonElement? Value { get; init; }
 
     public string? ClientId { get; init; }
