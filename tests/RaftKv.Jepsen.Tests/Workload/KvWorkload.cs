@@ -45,6 +45,15 @@ public sealed class KvWorkload
 
     public OutcomeCounts Counts { get; } = new();
 
+    /// <summary>Percent of operations that are gets (the rest are writes).</summary>
+    public int ReadPercent { get; init; } = 50;
+
+    /// <summary>Percent of operations that are deletes.</summary>
+    public int DeletePercent { get; init; } = 15;
+
+    /// <summary>Longest pause between a client's operations, in milliseconds (0: none).</summary>
+    public int MaxPauseMs { get; init; } = 8;
+
     /// <summary>Unexpected exceptions, kept for the report (they count as Unknown).</summary>
     public IReadOnlyCollection<string> Surprises => _surprises;
 
@@ -66,11 +75,11 @@ public sealed class KvWorkload
         {
             var key = _keys[random.Next(_keys.Count)];
             var roll = random.Next(100);
-            if (roll < 50)
+            if (roll < ReadPercent)
             {
                 await GetAsync(raft, client, key, CancellationToken.None).ConfigureAwait(false);
             }
-            else if (roll < 85)
+            else if (roll < 100 - DeletePercent)
             {
                 await SetAsync(raft, client, key, $"c{client}-{++written}", CancellationToken.None).ConfigureAwait(false);
             }
@@ -80,9 +89,11 @@ public sealed class KvWorkload
             }
 
             // A short random pause spreads the clients out and keeps the history small enough to check quickly.
+            var pause = random.Next(0, MaxPauseMs + 1);
+            if (pause == 0) continue;
             try
             {
-                await Task.Delay(random.Next(0, 8), stopStarting).ConfigureAwait(false);
+                await Task.Delay(pause, stopStarting).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
