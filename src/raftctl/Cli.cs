@@ -57,6 +57,7 @@ public sealed class Cli
         root.Subcommands.Add(DeleteCommand.Create(this));
         root.Subcommands.Add(ShowLogCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
+        root.Subcommands.Add(BenchCommand.Create(this));
         root.SetAction((parse, cancellationToken) => InteractiveAsync(parse, cancellationToken));
         return root;
     }
@@ -247,6 +248,7 @@ public sealed class Cli
           show-log [--node ID] [--from N] [--limit N]
                                               print log entries (of the leader by default)
           status                              ask every node for its role, term and indexes
+          bench [--clients N] [--duration S]  measure throughput and latency (bench --help)
           help                                this list (COMMAND --help for details)
           exit, quit                          leave (so does end of input)
         Add --json to any command for JSON output. Quote values as in a shell: set config '{"host":"localhost"}'
