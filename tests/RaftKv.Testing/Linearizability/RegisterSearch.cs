@@ -9,8 +9,10 @@ namespace RaftKv.Testing.Linearizability;
 /// whose operation is legal in the current state is linearized: both of its events are lifted out of the list,
 /// and the walk starts over. Reaching a return means that operation should have been linearized already, so
 /// the last choice is undone (its events are put back) and the walk resumes after it. The list being empty means
-/// every operation found its place. An optional operation (a write that may never have happened) offers two
-/// choices at its call, with effect and without; either way it is done with, so both share the cache.
+/// every operation found its place. Three refinements, each argued where it is made:
+/// a read that sees the current value is placed at once, without branching; an optional operation (a write that
+/// may never have happened) offers two choices at its call, with effect and without, which share the cache since
+/// either way it is done with; and writes some waiting read wants are tried before the others.
 /// </remarks>
 internal sealed class RegisterSearch
 {
