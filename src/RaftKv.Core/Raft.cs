@@ -250,6 +250,8 @@ public sealed partial class Raft
             Messages = _outbox.ToArray(),
             CommittedEntries = committed,
             ReadStates = _readStates.ToArray(),
+            MustSync = _log.HasUnstable || _log.PendingSnapshot is not null ||
+                       hs.Term != _lastHardState.Term || hs.Vote != _lastHardState.Vote,
         };
         _outbox.Clear();
         _readStates.Clear();

@@ -31,6 +31,11 @@ public sealed class Ready
     /// <summary>Set when role, leader or term changed since the last Ready.</summary>
     public SoftState? SoftState { get; init; }
 
-    /// <summary>True when something must be fsynced before <see cref="Messages"/> are sent.</summary>
-    public bool MustSync => HardState is not null || Entries.Count > 0 || Snapshot is not null;
+    /// <summary>
+    /// True when something must be fsynced before <see cref="Messages"/> are sent: entries, a snapshot, or
+    /// a new term or vote. A change of the commit index alone need not be: a node that forgets it after
+    /// a crash learns it again from the leader (etcd makes the same choice), so the driver may write it
+    /// later, with the next batch that must be synced.
+    /// </summary>
+    public bool MustSync { get; init; }
 }

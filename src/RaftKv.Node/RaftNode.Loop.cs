@@ -20,6 +20,7 @@ public sealed partial class RaftNode
     private long _nextReadContext;
     private ShutdownEvent? _shutdown;
     private long _lastSnapshotIndex;
+    private HardState? _unsavedHardState;
 
     private async Task RunLoopAsync(CancellationToken ct)
     {
@@ -179,7 +180,13 @@ public sealed partial class RaftNode
         foreach (var rs in ready.ReadStates) OnReadState(rs);
         ServeReadsUpTo(_kv.AppliedIndex);
 
-        if (ready.MustSync) await PersistAsync(ready, ct);
+        // A commit-index-only change is not worth an fsync of its own; it rides along with the next batch.
+        if (ready.HardState is { } hs) _unsavedHardState = hs;
+        if (ready.MustSync)
+        {
+            await PersistAsync(_unsavedHardState, ready, ct);
+            _unsavedHardState = null;
+        }
 
         foreach (var m in ready.Messages)
             if (!IsLeaderTraffic(m.Type)) _peers.Send(m);
@@ -192,14 +199,14 @@ public sealed partial class RaftNode
     private static bool IsLeaderTraffic(MessageType type) =>
         type is MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot or MessageType.TimeoutNow;
 
-    private async Task PersistAsync(Ready ready, CancellationToken ct)
+    private async Task PersistAsync(HardState? hardState, Ready ready, CancellationToken ct)
     {
         var warned = false;
         while (true)
         {
             try
             {
-                _storage.Save(ready.HardState, ready.Entries, ready.Snapshot);
+                _storage.Save(hardState, ready.Entries, ready.Snapshot);
                 if (warned)
                 {
                     _log.LogWarning("disk writable again; resuming");

@@ -12,7 +12,7 @@ namespace RaftKv.Transport;
 /// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    Converters = [typeof(CamelCaseEnumConverter<MessageType>), typeof(CamelCaseEnumConverter<EntryType>), typeof(ClusterConfigConverter)],
+    Converters = [typeof(CamelCaseEnumConverter<MessageType>), typeof(CamelCaseEnumConverter<EntryType>), typeof(ClusterConfigConverter), typeof(EntryConverter)],
     IgnoreReadOnlyProperties = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     RespectNullableAnnotations = true,
