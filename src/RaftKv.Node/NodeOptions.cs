@@ -63,6 +63,7 @@ public sealed record NodeOptions
         if (Servers.Count == 0) throw new ArgumentException("the server list is empty");
         if (Id < 0 || Id >= Servers.Count)
             throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1})");
+        if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");
         if (HeartbeatInterval < TickInterval) throw new ArgumentException($"the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms) must be at least one tick ({TickInterval.TotalMilliseconds} ms)");
         if (ElectionTimeout < 2 * HeartbeatInterval)

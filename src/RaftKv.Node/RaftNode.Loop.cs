@@ -368,6 +368,12 @@ public sealed partial class RaftNode
     {
         var applied = _raft.AppliedIndex;
         if (applied - _lastSnapshotIndex < _options.SnapshotEntries || applied > _raft.StabledIndex) return;
+        if (_unsavedHardState is { } hs)
+        {
+            // Storage only compacts what it knows is committed; bring its commit index up to date first.
+            _storage.Save(hs, [], null);
+            _unsavedHardState = null;
+        }
         var snapshot = _raft.Compact(_kv.TakeSnapshot());
         _storage.Compact(snapshot);
         _lastSnapshotIndex = snapshot.Metadata.Index;

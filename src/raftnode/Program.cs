@@ -24,11 +24,12 @@ public static class Program
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Leader heartbeat interval in milliseconds.", DefaultValueFactory = _ => 50 };
         var election = new Option<int>("--election-timeout-ms") { Description = "Minimum election timeout in milliseconds; each timeout is random in [this, 2×this).", DefaultValueFactory = _ => 150 };
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
+        var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
 
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, noFsync,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync,
         };
 
         var parsed = root.Parse(args);
@@ -57,6 +58,7 @@ public static class Program
                 ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),
                 Fsync = !parsed.GetValue(noFsync),
                 ClusterId = parsed.GetValue(clusterId),
+                SnapshotEntries = parsed.GetValue(snapshotEntries),
             };
             options.Validate();
         }
