@@ -44,6 +44,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         var clusterId = options.EffectiveClusterId;
 
         _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions { Fsync = options.Fsync });
+        // DESIGN.md: a torn tail "is cut off and said in the log". The report keeps it apart from the notes.
+        if (_storage.Recovery.TornTail is { } torn) _log.LogWarning("storage recovery: {TornTail}", torn);
         foreach (var note in _storage.Recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
         var state = _storage.Load();
         if (state.Snapshot is { } snap) _kv.Restore(snap.Data);
