@@ -147,6 +147,12 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts node <paramref name="id"/> (its data directory is kept from any earlier run).</summary>
     public void Start(int id) => Node(id).Start();
 
+    /// <summary>SIGKILL node <paramref name="id"/> without waiting (several nodes can be killed at nearly the same instant).</summary>
+    public void Kill(int id) => Node(id).Kill();
+
+    /// <summary>SIGINT node <paramref name="id"/> without waiting; see <see cref="NodeProcess.WaitForExitAsync"/>.</summary>
+    public void Interrupt(int id) => Node(id).Interrupt();
+
     /// <summary>SIGKILL node <paramref name="id"/> and wait until it is gone.</summary>
     public Task KillAsync(int id, CancellationToken cancellationToken) => Node(id).KillAsync(cancellationToken);
 
