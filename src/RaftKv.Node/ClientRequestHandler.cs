@@ -22,6 +22,13 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
         var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete || (request.Op == ClientOp.Get && !request.Stale);
         if (needsLeader && view.DiskFull)
             return node.Respond(request, ClientStatus.Unavailable) with { Error = $"disk full on node {node.Id}; writes refused until space returns" };
+        if (needsLeader && view.Role != Role.Leader && !view.ShuttingDown && view.LeaderId == NodeIds.None)
+        {
+            // An election is under way (or we just started): rather than send the client away with no
+            // leader to try, hold the request until the outcome is known. After a leadership transfer
+            // this is the difference between a retry loop and an answer within milliseconds.
+            view = await node.WaitForLeaderAsync(node.Options.ElectionTimeout * 2, cancellationToken);
+        }
         if (needsLeader && view.Role != Role.Leader)
             return node.Respond(request, ClientStatus.NotLeader) with { Error = $"node {node.Id} is not the leader" };
 

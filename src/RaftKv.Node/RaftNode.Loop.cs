@@ -210,7 +210,7 @@ public sealed partial class RaftNode
                 if (warned)
                 {
                     _log.LogWarning("disk writable again; resuming");
-                    _view = _view with { DiskFull = false };
+                    SetView(_view with { DiskFull = false });
                 }
                 return;
             }
@@ -220,7 +220,7 @@ public sealed partial class RaftNode
                 // again. Clients are told "unavailable: disk full" meanwhile.
                 if (!warned) _log.LogError("disk full, refusing writes until space returns: {Reason}", ex.Message);
                 warned = true;
-                _view = _view with { DiskFull = true };
+                SetView(_view with { DiskFull = true });
                 await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
             }
         }
@@ -338,7 +338,7 @@ public sealed partial class RaftNode
                     c.Done.TrySetResult(Respond(c.Request, ClientStatus.NotLeader, soft.LeaderId) with { Error = "leadership lost; retry" });
             _readsByContext.Clear();
         }
-        _view = before with { Role = soft.Role, Term = soft.Term, LeaderId = soft.LeaderId };
+        SetView(before with { Role = soft.Role, Term = soft.Term, LeaderId = soft.LeaderId });
         if (_shutdown is not null && soft.Role != Role.Leader && soft.LeaderId != NodeIds.None)
         {
             _shutdown.TransferredTo.TrySetResult(soft.LeaderId);
@@ -348,7 +348,7 @@ public sealed partial class RaftNode
 
     private void BeginShutdown(ShutdownEvent s)
     {
-        _view = _view with { ShuttingDown = true };
+        SetView(_view with { ShuttingDown = true });
         if (_raft.Role != Role.Leader)
         {
             s.TransferredTo.TrySetResult(_raft.LeaderId);
@@ -384,7 +384,7 @@ public sealed partial class RaftNode
     {
         var v = _view;
         if (v.Role != _raft.Role || v.Term != _raft.Term || v.LeaderId != _raft.LeaderId)
-            _view = v with { Role = _raft.Role, Term = _raft.Term, LeaderId = _raft.LeaderId };
+            SetView(v with { Role = _raft.Role, Term = _raft.Term, LeaderId = _raft.LeaderId });
     }
 
     private void FailAllWaiters(string reason)

@@ -34,6 +34,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
     private Task _ticker = Task.CompletedTask;
     private volatile NodeView _view = NodeView.Initial;
+    private volatile TaskCompletionSource _viewChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private RaftNode(NodeOptions options, ILoggerFactory loggers)
@@ -101,6 +102,40 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     /// <summary>Completes when the node has stopped; faulted if it stopped because of an error (corrupt storage, invariant broken).</summary>
     public Task Completion => _stopped.Task;
+
+    /// <summary>Publishes a new view (only the loop calls this) and wakes everyone waiting for a change.</summary>
+    private void SetView(NodeView view)
+    {
+        if (view == _view) return;
+        _view = view;
+        var changed = _viewChanged;
+        _viewChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits, at most <paramref name="timeout"/>, until this node knows a leader (itself or another).
+    /// Returns the view then, or the last view when the time runs out.
+    /// </summary>
+    internal async Task<NodeView> WaitForLeaderAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            var changed = _viewChanged.Task;
+            var view = _view;
+            if (view.Role == Role.Leader || (view.Role == Role.Follower && view.LeaderId != NodeIds.None)) return view;
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return _view;
+            }
+        }
+    }
 
     internal bool Post(NodeEvent e) => _events.Writer.TryWrite(e);
 
