@@ -102,13 +102,21 @@ public sealed partial class Raft
             // matter: our configuration may be stale. Thesis §4.1: a server accepts AppendEntries from a
             // leader outside its latest configuration, and grants its vote to such a candidate, because a
             // member added after our last applied change may need our vote to keep the cluster available.
-            // A removed node that does not know it was removed cannot disrupt a healthy leader either:
-            // voters inside the leader lease ignore it, and PreVote finds its log behind the removal.
+            // Removed nodes are kept from disrupting us below.
             return;
         }
 
         if (m.Term > Term)
         {
+            if (m.Type == MessageType.Vote && !Config.Contains(m.From) && !_log.IsUpToDate(m.Index, m.LogTerm))
+            {
+                // A candidate outside our configuration whose log is behind ours could not get our vote
+                // anyway. It is most likely a removed node that never learned of its removal (its log stops
+                // there), campaigning in ever higher terms: adopting its term would depose our leader again
+                // and again when PreVote and the leader lease are off. A new member that our stale
+                // configuration does not know yet has the newer log, and is answered normally.
+                return;
+            }
             if (m.Type is MessageType.Vote or MessageType.PreVote && InLeaderLease() && !m.LeaderTransfer)
             {
                 // CheckQuorum's other half (thesis §6.2 / §4.2.3): we heard from a live leader within the

@@ -113,4 +113,23 @@ public sealed class FlowControlRules
         net.TickAll(2);
         net[3].State.Should().Equal("c0", "c1", "c2", "c3", "c4", "c5");
     }
+
+    [Fact]
+    public void Unreachable_follower_is_probed_instead_of_streamed_to()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        net.Propose(1, "a");
+        net.Stabilize();
+        leader.Progress[2].State.Should().Be(Tracking.ProgressState.Replicate);
+
+        leader.ReportUnreachable(2);
+
+        leader.Progress[2].State.Should().Be(Tracking.ProgressState.Probe);
+        leader.Progress[2].Next.Should().Be(leader.Progress[2].Match + 1, "probing restarts from what is known to match");
+        net.Propose(1, "b");
+        net.Stabilize();
+        leader.Progress[2].State.Should().Be(Tracking.ProgressState.Replicate, "the first answer resumes streaming");
+        net[2].Raft.LastIndex.Should().Be(leader.LastIndex);
+    }
 }

@@ -163,6 +163,27 @@ public sealed class MembershipRules
     }
 
     [Fact]
+    public void Removed_node_that_missed_its_removal_cannot_depose_the_leader_even_without_prevote()
+    {
+        // Neither PreVote nor the leader lease protects this cluster: only the stale log of the removed node does.
+        var net = Network.OfSize(3, o => o with { PreVote = false, CheckQuorum = false });
+        var leader = net.Elect(1).Raft;
+        net.Isolate(3); // node 3 never hears that it was removed, and keeps campaigning in ever higher terms
+        leader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 3), out _).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        net.Propose(1, "after the removal");
+        net.TickAll(100);
+        net[3].Raft.Term.Should().BeGreaterThan(leader.Term);
+        var term = leader.Term;
+
+        net.Heal();
+        net.TickAll(100);
+
+        leader.Role.Should().Be(Role.Leader);
+        leader.Term.Should().Be(term);
+    }
+
+    [Fact]
     public void Removed_follower_no_longer_counts_toward_quorum()
     {
         var net = Network.OfSize(3);
