@@ -109,6 +109,32 @@ public sealed class CommitRules
     }
 
     [Fact]
+    public void Commit_index_change_alone_does_not_require_an_fsync()
+    {
+        var follower = Build.Node(1, [1, 2, 3], [1, 1], term: 1).Raft;
+        follower.Step(new Message { Type = MessageType.Heartbeat, From = 2, To = 1, Term = 1, Commit = 0 });
+        follower.Advance(follower.GetReady());
+
+        // Only the commit index moves: a node that forgets it after a crash learns it again from the leader.
+        follower.Step(new Message { Type = MessageType.Heartbeat, From = 2, To = 1, Term = 1, Commit = 2 });
+        var ready = follower.GetReady();
+        ready.HardState.Should().NotBeNull();
+        ready.HardState!.Value.Commit.Should().Be(2);
+        ready.CommittedEntries.Should().HaveCount(2);
+        ready.MustSync.Should().BeFalse();
+    }
+
+    [Fact]
+    public void New_term_requires_an_fsync_before_messages_are_sent()
+    {
+        var follower = Build.Node(1, [1, 2, 3], [1], term: 1).Raft;
+        follower.Step(new Message { Type = MessageType.Heartbeat, From = 2, To = 1, Term = 5 });
+        var ready = follower.GetReady();
+        ready.HardState!.Value.Term.Should().Be(5);
+        ready.MustSync.Should().BeTrue();
+    }
+
+    [Fact]
     public void Entries_not_on_a_majority_are_not_committed()
     {
         var net = Network.OfSize(3);
