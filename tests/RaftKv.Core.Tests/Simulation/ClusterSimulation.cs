@@ -76,12 +76,15 @@ public sealed class ClusterSimulation
     /// <param name="seed">The run's seed: everything follows from it.</param>
     /// <param name="traceCapacity">How many recent events a failure report shows.</param>
     /// <param name="sabotage">Deliberate driver bugs, only for testing that the checkers catch them.</param>
-    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity, Sabotage sabotage = Sabotage.None)
+    /// <param name="reshape">Adjusts the drawn scenario (tests that need a particular fault mix).</param>
+    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity, Sabotage sabotage = Sabotage.None,
+        Func<SimulationScenario, SimulationScenario>? reshape = null)
     {
         _sabotage = sabotage;
         _trace = new TraceBuffer(traceCapacity);
         _rng = new Random(seed);
         _s = SimulationScenario.Draw(seed, _rng);
+        if (reshape is not null) _s = reshape(_s);
         _initialConfig = ClusterConfig.OfVoters([.. Enumerable.Range(0, _s.NodeCount)]);
         _dropRate = _s.DropRate;
         _duplicateRate = _s.DuplicateRate;
@@ -542,7 +545,7 @@ public sealed class ClusterSimulation
         node.PendingWrites.Clear();
         node.PendingReads.Clear();
         var incarnation = node.Incarnation;
-        Schedule(_rng.Next(1, 4 * _s.ElectionTimeout), new SimEvent(SimEventKind.Action, Label: $"restart node {node.Id}", Action: () =>
+        Schedule(_rng.Next(1, _s.MaxDowntime + 1), new SimEvent(SimEventKind.Action, Label: $"restart node {node.Id}", Action: () =>
         {
             if (!node.IsUp && node.Incarnation == incarnation) Restart(node);
         }));

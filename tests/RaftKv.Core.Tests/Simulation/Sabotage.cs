@@ -13,7 +13,7 @@ public enum Sabotage
     /// <summary>Reads are answered from whatever node the client asks, without ReadIndex: stale reads.</summary>
     ReadsWithoutReadIndex = 1 << 0,
 
-    /// <summary>The disk does not keep votes: a restarted node may vote twice in one term.</summary>
+    /// <summary>The disk keeps neither term nor vote: a restarted node may vote again in a term it voted in.</summary>
     ForgetVotes = 1 << 1,
 
     /// <summary>The disk lies about fsync: a crash loses the last batch that was reported durable.</summary>

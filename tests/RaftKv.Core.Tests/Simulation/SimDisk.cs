@@ -36,7 +36,7 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
                 throw new InvariantViolationException("Durable term", $"node {node} persisted term {hs.Term} after term {HardState.Term}");
             if (hs.Term == HardState.Term && HardState.Vote != NodeIds.None && hs.Vote != HardState.Vote)
                 throw new InvariantViolationException("Durable vote", $"node {node} changed its vote in term {hs.Term} from {HardState.Vote} to {hs.Vote}");
-            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Vote = NodeIds.None } : hs;
+            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Term = 0, Vote = NodeIds.None } : hs;
         }
     }
 

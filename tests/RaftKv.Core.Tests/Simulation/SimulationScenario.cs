@@ -28,6 +28,9 @@ public sealed record SimulationScenario
     /// <summary>How long faults are injected; then everything heals and liveness is checked.</summary>
     public required int ChaosDuration { get; init; }
 
+    /// <summary>Longest time a crashed node stays down (during the chaos phase).</summary>
+    public required int MaxDowntime { get; init; }
+
     /// <summary>Mean time between fault events during the chaos phase.</summary>
     public required int MeanFaultInterval { get; init; }
 
@@ -70,6 +73,7 @@ public sealed record SimulationScenario
             LongDelayRate = (faults & FaultKinds.LongDelays) != 0 ? rng.NextDouble() * 0.02 : 0,
             ChaosDuration = rng.Next(150, 400) * 10,
             MeanFaultInterval = rng.Next(10, 40) * 10,
+            MaxDowntime = rng.Next(2) == 0 ? rng.Next(2, 6) * 10 : 4 * electionTicks * 10,
             ClientCount = rng.Next(2, 5),
             KeyCount = rng.Next(1, 4),
             CompactEvery = rng.Next(3, 40),

@@ -11,6 +11,7 @@ namespace RaftKv.Core.Tests.Simulation;
 /// <code>RAFTKV_SIM_SEEDS=100000 dotnet test tests/RaftKv.Core.Tests --filter Simulator_long_search</code>
 /// (RAFTKV_SIM_FIRST_SEED picks where the search starts; the default continues after the CI seeds.)
 /// </summary>
+[Collection(SimulatorCollection.Name)]
 public sealed class SimulatorTests(ITestOutputHelper output)
 {
     /// <summary>Seeds every CI run checks.</summary>
