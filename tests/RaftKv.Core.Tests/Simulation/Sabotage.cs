@@ -18,4 +18,7 @@ public enum Sabotage
 
     /// <summary>The disk lies about fsync: a crash loses the last batch that was reported durable.</summary>
     LoseLastWriteOnCrash = 1 << 2,
+
+    /// <summary>The driver sends a Ready's messages before persisting it: acknowledgements of entries not yet durable.</summary>
+    SendBeforePersist = 1 << 3,
 }

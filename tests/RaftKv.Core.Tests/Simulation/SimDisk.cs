@@ -58,6 +58,16 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
         _lastBatchFirst = 0;
     }
 
+    /// <summary>The term of the durable entry at <paramref name="index"/>; <see cref="Invariants.CommitDurabilityChecker.InSnapshot"/> when the snapshot covers it; -1 when absent.</summary>
+    public long TermAt(long index)
+    {
+        var snapshotIndex = Snapshot?.Metadata.Index ?? 0;
+        if (index == snapshotIndex && Snapshot is not null) return Snapshot.Metadata.Term;
+        if (index < snapshotIndex) return Invariants.CommitDurabilityChecker.InSnapshot;
+        var offset = index - snapshotIndex - 1;
+        return offset >= 0 && offset < _entries.Count ? _entries[(int)offset].Term : -1;
+    }
+
     /// <summary>What a restarted node starts from.</summary>
     public PersistentState Load() => new(HardState, Snapshot, _entries.ToArray());
 

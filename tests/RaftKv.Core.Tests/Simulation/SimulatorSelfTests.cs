@@ -40,6 +40,17 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Simulator_catches_a_driver_that_sends_acknowledgements_before_persisting()
+    {
+        var summary = RunSabotaged(Sabotage.SendBeforePersist, seeds: 60, s => s with
+        {
+            Faults = s.Faults | FaultKinds.Crashes | FaultKinds.CrashesDuringReady,
+            ReadyCrashRate = 0.05,
+        });
+        summary.Failures.Should().Contain(f => f.Reason.Contains("Commit durability"));
+    }
+
+    [Fact]
     public void Simulator_catches_a_disk_that_loses_writes_reported_durable()
     {
         var summary = RunSabotaged(Sabotage.LoseLastWriteOnCrash, seeds: 60);
