@@ -27,6 +27,7 @@ public sealed class ClusterSimulation
     private readonly ClusterConfig _initialConfig;
     private readonly TraceBuffer _trace;
     private readonly Sabotage _sabotage;
+    private readonly bool _reshaped;
 
     private readonly ElectionSafetyChecker _electionSafety = new();
     private readonly LogMatchingChecker _logMatching = new();
@@ -63,7 +64,7 @@ public sealed class ClusterSimulation
 
     private int _crashes;
     private int _partitions;
-    private int _snapshotsSent;
+    private int _snapshotsInstalled;
     private int _compactions;
     private int _transfers;
     private int _membershipChanges;
@@ -76,12 +77,16 @@ public sealed class ClusterSimulation
     /// <param name="seed">The run's seed: everything follows from it.</param>
     /// <param name="traceCapacity">How many recent events a failure report shows.</param>
     /// <param name="sabotage">Deliberate driver bugs, only for testing that the checkers catch them.</param>
-    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity, Sabotage sabotage = Sabotage.None)
+    /// <param name="reshape">Adjusts the drawn scenario (tests that need a particular fault mix).</param>
+    public ClusterSimulation(int seed, int traceCapacity = TraceCapacity, Sabotage sabotage = Sabotage.None,
+        Func<SimulationScenario, SimulationScenario>? reshape = null)
     {
         _sabotage = sabotage;
         _trace = new TraceBuffer(traceCapacity);
         _rng = new Random(seed);
         _s = SimulationScenario.Draw(seed, _rng);
+        if (reshape is not null) _s = reshape(_s);
+        _reshaped = reshape is not null;
         _initialConfig = ClusterConfig.OfVoters([.. Enumerable.Range(0, _s.NodeCount)]);
         _dropRate = _s.DropRate;
         _duplicateRate = _s.DuplicateRate;
@@ -112,7 +117,8 @@ public sealed class ClusterSimulation
         }
         catch (Exception e) when (e is not SimulationFailureException)
         {
-            throw new SimulationFailureException(_s.Seed, $"{e.GetType().Name}: {e.Message}", Report(), e);
+            throw new SimulationFailureException(_s.Seed, $"{e.GetType().Name}: {e.Message}", Report(), e,
+                exactReplay: !_reshaped && _sabotage == Sabotage.None);
         }
         return new SimulationResult
         {
@@ -127,7 +133,7 @@ public sealed class ClusterSimulation
             ReadsCompleted = _reads.Count,
             Crashes = _crashes,
             Partitions = _partitions,
-            SnapshotsSent = _snapshotsSent,
+            SnapshotsInstalled = _snapshotsInstalled,
             Compactions = _compactions,
             Transfers = _transfers,
             MembershipChanges = _membershipChanges,
@@ -300,24 +306,37 @@ public sealed class ClusterSimulation
         if (ready.SoftState is { } soft) Trace($"node {node.Id} soft state", soft);
 
         var crashAt = -1;
-        if (Has(FaultKinds.CrashesDuringReady) && !_healed && _rng.NextDouble() < 0.01) crashAt = _rng.Next(3);
-        if (crashAt == 0)
+        if (Has(FaultKinds.CrashesDuringReady) && !_healed && _rng.NextDouble() < _s.ReadyCrashRate) crashAt = _rng.Next(3);
+        if ((_sabotage & Sabotage.SendBeforePersist) != 0)
         {
-            Crash(node, "before persisting its Ready");
-            return;
+            foreach (var m in ready.Messages) Send(node, m);
+            if (crashAt >= 0)
+            {
+                Crash(node, "after sending, before persisting (sabotaged order)");
+                return;
+            }
+            node.Disk.Persist(node.Id, ready);
         }
-        node.Disk.Persist(node.Id, ready);
-        if (crashAt == 1)
+        else
         {
-            Crash(node, "after persisting, before sending");
-            return;
-        }
-        var send = crashAt == 2 ? _rng.Next(ready.Messages.Count + 1) : ready.Messages.Count;
-        for (var i = 0; i < send; i++) Send(node, ready.Messages[i]);
-        if (crashAt == 2)
-        {
-            Crash(node, $"after sending {send} of {ready.Messages.Count} messages");
-            return;
+            if (crashAt == 0)
+            {
+                Crash(node, "before persisting its Ready");
+                return;
+            }
+            node.Disk.Persist(node.Id, ready);
+            if (crashAt == 1)
+            {
+                Crash(node, "after persisting, before sending");
+                return;
+            }
+            var send = crashAt == 2 ? _rng.Next(ready.Messages.Count + 1) : ready.Messages.Count;
+            for (var i = 0; i < send; i++) Send(node, ready.Messages[i]);
+            if (crashAt == 2)
+            {
+                Crash(node, $"after sending {send} of {ready.Messages.Count} messages");
+                return;
+            }
         }
 
         if (ready.Snapshot is { } snapshot)
@@ -325,7 +344,7 @@ public sealed class ClusterSimulation
             var meta = snapshot.Metadata;
             node.Machine = KvStateMachine.FromSnapshot(snapshot.Data, meta.Index);
             _stateMachineSafety.ObserveApplied(node.Id, meta.Index, meta.Term, node.Machine.Digest);
-            _snapshotsSent++;
+            _snapshotsInstalled++;
             Trace($"node {node.Id} installed snapshot", $"index {meta.Index} term {meta.Term}");
             ResolveWritesCoveredBySnapshot(node, meta.Index);
         }
@@ -412,6 +431,11 @@ public sealed class ClusterSimulation
             throw new InvariantViolationException("Commit", $"node {node.Id}'s commit index went back from {node.ObservedCommit} to {commit}");
         if (commit > node.ObservedCommit)
         {
+            if (core.Role == Role.Leader)
+            {
+                CommitDurabilityChecker.Check(node.Id, core.Term, commit, core.TermAt(commit), core.Config.Voters,
+                    (voter, index) => voter < _nodes.Count ? _nodes[voter].Disk.TermAt(index) : -1);
+            }
             for (var i = Math.Max(node.ObservedCommit + 1, core.FirstIndex - 1); i <= commit; i++)
             {
                 var term = core.TermAt(i);
@@ -513,6 +537,12 @@ public sealed class ClusterSimulation
     {
         var live = LiveNodes();
         if (live.Count == 0) return;
+        if (_rng.Next(10) == 0)
+        {
+            // The whole cluster loses power: everyone restarts from nothing but its disk.
+            foreach (var each in live) Crash(each, "whole-cluster crash");
+            return;
+        }
         var node = live[_rng.Next(live.Count)];
         Crash(node, "crash fault");
     }
@@ -542,7 +572,7 @@ public sealed class ClusterSimulation
         node.PendingWrites.Clear();
         node.PendingReads.Clear();
         var incarnation = node.Incarnation;
-        Schedule(_rng.Next(1, 4 * _s.ElectionTimeout), new SimEvent(SimEventKind.Action, Label: $"restart node {node.Id}", Action: () =>
+        Schedule(_rng.Next(1, _s.MaxDowntime + 1), new SimEvent(SimEventKind.Action, Label: $"restart node {node.Id}", Action: () =>
         {
             if (!node.IsUp && node.Incarnation == incarnation) Restart(node);
         }));

@@ -157,6 +157,32 @@ public sealed class InvariantCheckerTests
         act.Should().NotThrow();
     }
 
+    // ---------------------------------------------------------------- Commit durability
+
+    [Fact]
+    public void Commit_durability_flags_a_commit_held_on_only_a_minority_of_disks()
+    {
+        // Index 7 (term 3) is on node 0's disk only; node 1 acknowledged it but its disk ends at 6.
+        long DiskTerm(int node, long index) => node == 0 && index <= 7 ? 3 : index <= 6 ? 3 : -1;
+        var act = () => CommitDurabilityChecker.Check(0, 3, 7, 3, [0, 1, 2], DiskTerm);
+        act.Should().Throw<InvariantViolationException>().Which.Invariant.Should().Be("Commit durability");
+    }
+
+    [Fact]
+    public void Commit_durability_flags_a_majority_holding_another_term_at_the_index()
+    {
+        var act = () => CommitDurabilityChecker.Check(0, 4, 5, 4, [0, 1, 2], (node, _) => node == 0 ? 4 : 2);
+        act.Should().Throw<InvariantViolationException>();
+    }
+
+    [Fact]
+    public void Commit_durability_accepts_a_majority_on_disk_or_in_snapshots()
+    {
+        var act = () => CommitDurabilityChecker.Check(0, 3, 7, 3, [0, 1, 2, 3, 4],
+            (node, _) => node switch { 0 => 3, 1 => CommitDurabilityChecker.InSnapshot, 2 => 3, _ => -1 });
+        act.Should().NotThrow();
+    }
+
     // ---------------------------------------------------------------- State Machine Safety
 
     [Fact]

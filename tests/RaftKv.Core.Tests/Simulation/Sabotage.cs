@@ -13,9 +13,12 @@ public enum Sabotage
     /// <summary>Reads are answered from whatever node the client asks, without ReadIndex: stale reads.</summary>
     ReadsWithoutReadIndex = 1 << 0,
 
-    /// <summary>The disk does not keep votes: a restarted node may vote twice in one term.</summary>
+    /// <summary>The disk keeps neither term nor vote: a restarted node may vote again in a term it voted in.</summary>
     ForgetVotes = 1 << 1,
 
     /// <summary>The disk lies about fsync: a crash loses the last batch that was reported durable.</summary>
     LoseLastWriteOnCrash = 1 << 2,
+
+    /// <summary>The driver sends a Ready's messages before persisting it: acknowledgements of entries not yet durable.</summary>
+    SendBeforePersist = 1 << 3,
 }

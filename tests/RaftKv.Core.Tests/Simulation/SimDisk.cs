@@ -36,7 +36,7 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
                 throw new InvariantViolationException("Durable term", $"node {node} persisted term {hs.Term} after term {HardState.Term}");
             if (hs.Term == HardState.Term && HardState.Vote != NodeIds.None && hs.Vote != HardState.Vote)
                 throw new InvariantViolationException("Durable vote", $"node {node} changed its vote in term {hs.Term} from {HardState.Vote} to {hs.Vote}");
-            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Vote = NodeIds.None } : hs;
+            HardState = (sabotage & Sabotage.ForgetVotes) != 0 ? hs with { Term = 0, Vote = NodeIds.None } : hs;
         }
     }
 
@@ -56,6 +56,16 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
         Snapshot = snapshot;
         _entries.RemoveAll(e => e.Index <= index);
         _lastBatchFirst = 0;
+    }
+
+    /// <summary>The term of the durable entry at <paramref name="index"/>; <see cref="Invariants.CommitDurabilityChecker.InSnapshot"/> when the snapshot covers it; -1 when absent.</summary>
+    public long TermAt(long index)
+    {
+        var snapshotIndex = Snapshot?.Metadata.Index ?? 0;
+        if (index == snapshotIndex && Snapshot is not null) return Snapshot.Metadata.Term;
+        if (index < snapshotIndex) return Invariants.CommitDurabilityChecker.InSnapshot;
+        var offset = index - snapshotIndex - 1;
+        return offset >= 0 && offset < _entries.Count ? _entries[(int)offset].Term : -1;
     }
 
     /// <summary>What a restarted node starts from.</summary>

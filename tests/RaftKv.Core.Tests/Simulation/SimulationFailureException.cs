@@ -1,8 +1,8 @@
 namespace RaftKv.Core.Tests.Simulation;
 
 /// <summary>A seed broke an invariant (or the core threw). The message says how to replay it exactly.</summary>
-public sealed class SimulationFailureException(int seed, string reason, string details, Exception? inner = null)
-    : Exception(Format(seed, reason, details), inner)
+public sealed class SimulationFailureException(int seed, string reason, string details, Exception? inner = null, bool exactReplay = true)
+    : Exception(Format(seed, reason, details, exactReplay), inner)
 {
     public int Seed { get; } = seed;
     public string Reason { get; } = reason;
@@ -10,7 +10,10 @@ public sealed class SimulationFailureException(int seed, string reason, string d
     public static string ReplayCommand(int seed) =>
         $"RAFTKV_SIM_SEED={seed} dotnet test tests/RaftKv.Core.Tests --filter Simulator_replays_one_seed";
 
-    private static string Format(int seed, string reason, string details) =>
+    private static string Format(int seed, string reason, string details, bool exactReplay) =>
         $"Simulation seed {seed} failed: {reason}{Environment.NewLine}" +
-        $"Replay exactly: {ReplayCommand(seed)}{Environment.NewLine}{details}";
+        (exactReplay
+            ? $"Replay exactly: {ReplayCommand(seed)}"
+            : "This run's scenario was reshaped or sabotaged by its test: replay it by running that test") +
+        $"{Environment.NewLine}{details}";
 }

@@ -14,7 +14,7 @@ public sealed record SimulationResult
     public int ReadsCompleted { get; init; }
     public int Crashes { get; init; }
     public int Partitions { get; init; }
-    public int SnapshotsSent { get; init; }
+    public int SnapshotsInstalled { get; init; }
     public int Compactions { get; init; }
     public int Transfers { get; init; }
     public int MembershipChanges { get; init; }

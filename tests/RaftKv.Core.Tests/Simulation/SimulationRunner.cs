@@ -6,7 +6,8 @@ namespace RaftKv.Core.Tests.Simulation;
 /// <summary>Runs many seeds (in parallel: each seed is independent) and sums up what they did.</summary>
 public static class SimulationRunner
 {
-    public static SimulationSummary Run(IEnumerable<int> seeds, int maxParallelism, Sabotage sabotage = Sabotage.None)
+    public static SimulationSummary Run(IEnumerable<int> seeds, int maxParallelism, Sabotage sabotage = Sabotage.None,
+        Func<SimulationScenario, SimulationScenario>? reshape = null)
     {
         var results = new ConcurrentBag<SimulationResult>();
         var failures = new ConcurrentBag<SimulationFailureException>();
@@ -16,7 +17,7 @@ public static class SimulationRunner
         {
             try
             {
-                results.Add(new ClusterSimulation(seed, sabotage: sabotage).Run());
+                results.Add(new ClusterSimulation(seed, sabotage: sabotage, reshape: reshape).Run());
             }
             catch (SimulationFailureException e)
             {

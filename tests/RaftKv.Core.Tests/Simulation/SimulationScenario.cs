@@ -28,6 +28,12 @@ public sealed record SimulationScenario
     /// <summary>How long faults are injected; then everything heals and liveness is checked.</summary>
     public required int ChaosDuration { get; init; }
 
+    /// <summary>With <see cref="FaultKinds.CrashesDuringReady"/>: the chance that handling one Ready is cut short by a crash.</summary>
+    public required double ReadyCrashRate { get; init; }
+
+    /// <summary>Longest time a crashed node stays down (during the chaos phase).</summary>
+    public required int MaxDowntime { get; init; }
+
     /// <summary>Mean time between fault events during the chaos phase.</summary>
     public required int MeanFaultInterval { get; init; }
 
@@ -70,6 +76,8 @@ public sealed record SimulationScenario
             LongDelayRate = (faults & FaultKinds.LongDelays) != 0 ? rng.NextDouble() * 0.02 : 0,
             ChaosDuration = rng.Next(150, 400) * 10,
             MeanFaultInterval = rng.Next(10, 40) * 10,
+            ReadyCrashRate = 0.002 + rng.NextDouble() * 0.015,
+            MaxDowntime = rng.Next(2) == 0 ? rng.Next(2, 6) * 10 : 4 * electionTicks * 10,
             ClientCount = rng.Next(2, 5),
             KeyCount = rng.Next(1, 4),
             CompactEvery = rng.Next(3, 40),

@@ -14,7 +14,7 @@ public sealed record SimulationSummary(
                $"{Failures.Count} failed; {Sum(r => r.Steps)} steps, {Sum(r => r.Elections)} elections, " +
                $"{Sum(r => r.CommandsCommitted)} commands committed ({Sum(r => r.WritesAcknowledged)} acknowledged), {Sum(r => r.ReadsCompleted)} reads, " +
                $"{Sum(r => r.Crashes)} crashes, {Sum(r => r.Partitions)} partitions, {Sum(r => r.Transfers)} transfers, " +
-               $"{Sum(r => r.MembershipChanges)} membership changes, {Sum(r => r.Compactions)} compactions, {Sum(r => r.SnapshotsSent)} snapshots installed, " +
+               $"{Sum(r => r.MembershipChanges)} membership changes, {Sum(r => r.Compactions)} compactions, {Sum(r => r.SnapshotsInstalled)} snapshots installed, " +
                $"{Sum(r => r.MessagesDelivered)} messages delivered, {Sum(r => r.MessagesLost)} lost; " +
                $"longest recovery after healing {(Results.Count == 0 ? 0 : Results.Max(r => r.RecoveryTime))} time units";
     }
