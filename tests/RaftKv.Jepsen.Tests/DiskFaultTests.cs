@@ -115,7 +115,7 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         if (mountProblem is not null)
         {
             await cluster.DisposeAsync();
-            foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
+            await UnmountAllAsync(cluster, mounted);
         }
         Skip.If(mountProblem is not null, $"a full disk needs a small tmpfs, and mounting one is not permitted here: {mountProblem}");
 
@@ -181,18 +181,21 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         finally
         {
             await cluster.DisposeAsync();
-            foreach (var dir in mounted)
-            {
-                await Tmpfs.UnmountAsync(dir);
-                try
-                {
-                    if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // A lazily unmounted point may linger a moment; it is in a temp folder.
-                }
-            }
+            await UnmountAllAsync(cluster, mounted);
+        }
+    }
+
+    private static async Task UnmountAllAsync(LocalCluster cluster, List<string> mounted)
+    {
+        foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
+        // The cluster could not delete its folder while the mounts were in it.
+        try
+        {
+            if (Directory.Exists(cluster.RootDirectory)) Directory.Delete(cluster.RootDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A lazily unmounted point may linger a moment; it is in a temp folder.
         }
     }
 
