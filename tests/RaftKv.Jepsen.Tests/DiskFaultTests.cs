@@ -167,6 +167,13 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             await ClusterChecks.WaitForConvergenceAsync(cluster, problems, ct);
             problems.Should().BeEmpty();
 
+            // The log written across the full-disk episode must replay: a retried batch after a short write
+            // must not have left a torn or doubled record in the middle of a segment.
+            await cluster.RestartAsync(full, ct);
+            await ClusterChecks.WaitForConvergenceAsync(cluster, problems, ct);
+            problems.Should().BeEmpty($"node {full} must restart from the log it wrote while its disk was full:\n{cluster.NodeLog(full)}");
+            cluster.Node(full).Output.Contains("crit:").Should().BeFalse();
+
             // Nothing acknowledged is lost, on any node, the one that ran out of disk included.
             for (var node = 0; node < cluster.Count; node++)
             {
