@@ -215,6 +215,10 @@ public sealed class RaftClient : IAsyncDisposable
                         // The node may have appended the write before it lost its quorum: it may yet commit.
                         if (isWrite) outcomeUnknown = true;
                         lastError = new IOException($"node {node} is unavailable: {response.Error ?? "no reason given"}");
+                        // A node that cannot serve (its disk is full, it lost its quorum) may still name itself
+                        // leader; asking it again and again would never find the leader the others elected
+                        // meanwhile. Forget it, so that the next attempt asks around and follows their hint.
+                        ForgetLeader(node);
                         break;
 
                     default:

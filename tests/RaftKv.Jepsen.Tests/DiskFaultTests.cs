@@ -102,10 +102,21 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var ct = timeout.Token;
         var cluster = LocalCluster.Create(new LocalClusterOptions { NodeCount = 3 });
-        var full = 0;
-        var dataDir = cluster.DataDirectory(full);
-        var mountProblem = await Tmpfs.TryMountAsync(dataDir, "4m", ct);
-        if (mountProblem is not null) await cluster.DisposeAsync();
+        // Every node on its own small tmpfs, so that the one to fill can be chosen once the leader is known.
+        var dataDirs = Enumerable.Range(0, cluster.Count).Select(cluster.DataDirectory).ToArray();
+        var mounted = new List<string>();
+        string? mountProblem = null;
+        foreach (var dir in dataDirs)
+        {
+            mountProblem = await Tmpfs.TryMountAsync(dir, "4m", ct);
+            if (mountProblem is not null) break;
+            mounted.Add(dir);
+        }
+        if (mountProblem is not null)
+        {
+            await cluster.DisposeAsync();
+            await UnmountAllAsync(cluster, mounted);
+        }
         Skip.If(mountProblem is not null, $"a full disk needs a small tmpfs, and mounting one is not permitted here: {mountProblem}");
 
         var acknowledged = new ConcurrentDictionary<string, string>();
@@ -113,7 +124,10 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         {
             await cluster.StartAllAsync(ct);
             var leader = await cluster.WaitForLeaderAsync(ClusterChecks.SettleTimeout, ct);
-            output.WriteLine($"node {full} runs on a 4 MiB tmpfs at {dataDir}; leader is node {leader.Id}");
+            // The leader's disk fills: the hardest case, since it must stop acknowledging and hand over.
+            var full = leader.Id;
+            var dataDir = dataDirs[full];
+            output.WriteLine($"every node runs on a 4 MiB tmpfs; filling node {full}'s (the leader's) at {dataDir}");
             await using var client = cluster.CreateClient(timeout: TimeSpan.FromSeconds(5), requestTimeout: TimeSpan.FromSeconds(1));
             await WriteAsync(client, "before", 20, acknowledged, ct);
 
@@ -135,6 +149,8 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             // The two nodes with disk space are a majority: the cluster keeps acknowledging writes meanwhile.
             var during = acknowledged.Count;
             await WaitUntilAsync(() => acknowledged.Count >= during + 20, "writes to go on while one node's disk is full", ct);
+            var successor = await cluster.WaitForLeaderAsync(ClusterChecks.SettleTimeout, ct, except: [full]);
+            output.WriteLine($"node {successor.Id} leads in term {successor.Term} while node {full}'s disk is full; {acknowledged.Count - during} writes acknowledged meanwhile");
 
             File.Delete(filler);
             output.WriteLine("filler deleted");
@@ -151,6 +167,13 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             await ClusterChecks.WaitForConvergenceAsync(cluster, problems, ct);
             problems.Should().BeEmpty();
 
+            // The log written across the full-disk episode must replay: a retried batch after a short write
+            // must not have left a torn or doubled record in the middle of a segment.
+            await cluster.RestartAsync(full, ct);
+            await ClusterChecks.WaitForConvergenceAsync(cluster, problems, ct);
+            problems.Should().BeEmpty($"node {full} must restart from the log it wrote while its disk was full:\n{cluster.NodeLog(full)}");
+            cluster.Node(full).Output.Contains("crit:").Should().BeFalse();
+
             // Nothing acknowledged is lost, on any node, the one that ran out of disk included.
             for (var node = 0; node < cluster.Count; node++)
             {
@@ -165,12 +188,21 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         finally
         {
             await cluster.DisposeAsync();
-            await Tmpfs.UnmountAsync(dataDir);
-            if (Directory.Exists(dataDir))
-            {
-                try { Directory.Delete(dataDir, recursive: true); }
-                catch (IOException) { /* a lazily unmounted point may linger a moment; it is in a temp folder */ }
-            }
+            await UnmountAllAsync(cluster, mounted);
+        }
+    }
+
+    private static async Task UnmountAllAsync(LocalCluster cluster, List<string> mounted)
+    {
+        foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
+        // The cluster could not delete its folder while the mounts were in it.
+        try
+        {
+            if (Directory.Exists(cluster.RootDirectory)) Directory.Delete(cluster.RootDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A lazily unmounted point may linger a moment; it is in a temp folder.
         }
     }
 
