@@ -11,10 +11,17 @@ public enum ConfigChangeType
 /// <summary>A single-server membership change, carried in a <see cref="EntryType.ConfigChange"/> entry.</summary>
 public readonly record struct ConfigChange(ConfigChangeType Type, int NodeId)
 {
-    public byte[] Encode() => [(byte)Type, .. BitConverter.GetBytes(NodeId)];
+    /// <summary>Five bytes: the change type, then the node id as a little-endian int32 (the same on every machine).</summary>
+    public byte[] Encode()
+    {
+        var data = new byte[5];
+        data[0] = (byte)Type;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(1), NodeId);
+        return data;
+    }
 
     public static ConfigChange Decode(byte[] data) =>
-        data.Length == 5 ? new((ConfigChangeType)data[0], BitConverter.ToInt32(data, 1))
+        data.Length == 5 ? new((ConfigChangeType)data[0], System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(1)))
                          : throw new FormatException($"config change entry has {data.Length} bytes, expected 5");
 
     public ClusterConfig ApplyTo(ClusterConfig config)
