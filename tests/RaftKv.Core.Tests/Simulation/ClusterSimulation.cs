@@ -940,7 +940,7 @@ public sealed class ClusterSimulation
             if (node.Machine.AppliedIndex != leader.CommitIndex || _stateMachineSafety.DigestAt(node.Machine.AppliedIndex) != node.Machine.Digest)
                 throw new InvariantViolationException("State Machine Safety", $"node {node.Id} ended with a different state (applied {node.Machine.AppliedIndex})");
         }
-        // Every acknowledged write is in the committed log, exactly where it was acknowledged.
+        // Every acknowledged write is in the committed log (it was acknowledged only once applied at its index).
         foreach (var w in _writes.Values.Where(w => w.Response is not null))
         {
             if (!_indexOfWrite.ContainsKey(w.Id))
