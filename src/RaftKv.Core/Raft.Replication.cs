@@ -126,6 +126,14 @@ public sealed partial class Raft
             case MessageType.HeartbeatResponse:
                 pr.RecentActive = true;
                 pr.ProbeSent = false;
+                if (m.Index < pr.Match)
+                {
+                    // The follower's log ends before what it once acknowledged: it lost entries it had
+                    // reported durable (a torn tail cut at restart after a disk that lied about an fsync, a
+                    // restored backup). Its old acknowledgements still count for what is committed, but
+                    // it needs the entries again; without this it would wait for them forever.
+                    pr.ResetMatch(m.Index);
+                }
                 if (pr.Match < _log.LastIndex) SendAppend(m.From, sendIfEmpty: pr.State == ProgressState.Probe);
                 if (m.Context != 0) ReleaseReads(_readIndex.Acknowledge(m.From, m.Context, Config.Voters));
                 break;

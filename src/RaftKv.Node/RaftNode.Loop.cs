@@ -267,7 +267,10 @@ public sealed partial class RaftNode
         foreach (var key in _writes.Keys.Where(k => k <= index).ToList())
         {
             _writes.Remove(key, out var w);
-            w.Event.Done.TrySetResult(Respond(w.Event.Request, ClientStatus.NotLeader) with { Error = "leadership changed; retry" });
+            w.Event.Done.TrySetResult(Respond(w.Event.Request, ClientStatus.Unavailable) with
+            {
+                Error = "a snapshot replaced the log here; the write may have been applied: retry with the same client id and seq",
+            });
         }
     }
 
@@ -330,8 +333,13 @@ public sealed partial class RaftNode
         {
             // Pending writes may still commit under the next leader; their clients retry with the same
             // sequence number and get the remembered result. Unconfirmed reads must be retried.
+            // Unavailable, not NotLeader: NotLeader promises the write was not applied, and these entries
+            // are in the log and may well commit under the next leader (found by a nemesis run, seed 202).
             foreach (var w in _writes.Values)
-                w.Event.Done.TrySetResult(Respond(w.Event.Request, ClientStatus.NotLeader, soft.LeaderId) with { Error = "leadership lost; retry" });
+                w.Event.Done.TrySetResult(Respond(w.Event.Request, ClientStatus.Unavailable, soft.LeaderId) with
+                {
+                    Error = "leadership lost before the write committed; it may still commit: retry with the same client id and seq",
+                });
             _writes.Clear();
             foreach (var reads in _readsByContext.Values)
                 foreach (var c in reads)

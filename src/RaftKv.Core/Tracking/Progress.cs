@@ -80,6 +80,14 @@ public sealed class Progress(long next, int maxInflight)
         return updated;
     }
 
+    /// <summary>The member holds less than it acknowledged (see the heartbeat handling): probe again from <paramref name="index"/>.</summary>
+    public void ResetMatch(long index)
+    {
+        Match = Math.Min(Match, index);
+        State = ProgressState.Replicate; // so that BecomeProbe restarts from Match, not from a pending snapshot
+        BecomeProbe();
+    }
+
     /// <summary>After sending entries up to <paramref name="lastIndex"/> in Replicate state: optimistically move on.</summary>
     public void SentEntries(long lastIndex)
     {

@@ -94,4 +94,24 @@ public sealed class LogRepairRules
             .Should().BeLessThanOrEqualTo(2, "the leader has no entry of terms 2-4, so the first hint already lands on index 1");
         net[2].LogIds().Should().Equal(leader.LogIds());
     }
+
+    [Fact]
+    public void Leader_resends_entries_to_a_follower_that_lost_what_it_acknowledged()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1);
+        for (var i = 0; i < 5; i++) net.Propose(1, $"x{i}");
+        net.Stabilize();
+        var last = leader.Raft.LastIndex;
+        leader.Raft.Progress[3].Match.Should().Be(last);
+
+        // Follower 3 comes back holding only the first entry (its disk lost what it had acknowledged) and
+        // says so in its heartbeat reply: the leader must probe it again instead of believing the old Match.
+        leader.Raft.Step(new Message { Type = MessageType.HeartbeatResponse, From = 3, To = 1, Term = leader.Raft.Term, Index = 1 });
+        var ready = leader.Raft.GetReady();
+
+        leader.Raft.Progress[3].Match.Should().Be(1);
+        ready.Messages.Should().Contain(m => m.Type == MessageType.Append && m.To == 3 && m.Index == 1 && m.Entries.Length == last - 1);
+        leader.Raft.CommitIndex.Should().Be(last, "what was committed stays committed");
+    }
 }

@@ -15,7 +15,7 @@ namespace RaftKv.Core.Tests.Simulation;
 public sealed class SimulatorTests(ITestOutputHelper output)
 {
     /// <summary>Seeds every CI run checks.</summary>
-    private const int CiSeeds = 2000;
+    private const int CiSeeds = 10_000;
 
     private void Print(string line)
     {
