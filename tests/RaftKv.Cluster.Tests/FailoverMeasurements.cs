@@ -19,7 +19,7 @@ namespace RaftKv.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class FailoverMeasurements(ITestOutputHelper output)
 {
-    private const int Runs = 5;
+    private const int Runs = 10;
 
     private static readonly LocalClusterOptions ProductDefaults = new() { HeartbeatMs = 50, ElectionTimeoutMs = 150 };
 
