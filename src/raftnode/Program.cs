@@ -39,7 +39,8 @@ public static class Program
         {
             foreach (var error in parsed.Errors) Console.Error.WriteLine($"raftnode: {error.Message}");
             Console.Error.WriteLine();
-            Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50] [--election-timeout-ms 150]");
+            Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
+            Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
         }
