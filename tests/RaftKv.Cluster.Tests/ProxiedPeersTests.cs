@@ -1,5 +1,6 @@
 using RaftKv.Cluster.Tests.Support;
 using RaftKv.Protocol;
+using RaftKv.Testing.Faults;
 using RaftKv.Testing.Processes;
 using Xunit.Abstractions;
 
@@ -15,7 +16,7 @@ public sealed class ProxiedPeersTests(ITestOutputHelper output)
     [Fact]
     public Task Nodes_whose_servers_files_list_proxies_for_their_peers_form_a_cluster_through_them() => ClusterRun.WithClusterAsync(output, async (cluster, ct) =>
     {
-        var proxies = new List<TcpForwarder>();
+        var proxies = new List<FaultProxy>();
         try
         {
             for (var id = 0; id < cluster.Count; id++)
@@ -24,7 +25,7 @@ public sealed class ProxiedPeersTests(ITestOutputHelper output)
                 for (var peer = 0; peer < cluster.Count; peer++)
                 {
                     if (peer == id) continue;
-                    var proxy = new TcpForwarder(cluster.Addresses[peer]);
+                    var proxy = FaultProxy.Start($"{id}->{peer}", System.Net.IPEndPoint.Parse(cluster.Addresses[peer]));
                     proxies.Add(proxy);
                     servers[peer] = proxy.Address;
                 }
@@ -41,7 +42,7 @@ public sealed class ProxiedPeersTests(ITestOutputHelper output)
             for (var id = 0; id < cluster.Count; id++) await NodeReads.WaitUntilCaughtUpAsync(cluster, id, TimeSpan.FromSeconds(20), ct);
 
             // Peers dial only the addresses in their own files, so every link went through a proxy.
-            proxies.Should().OnlyContain(p => p.Connections > 0, "each node dials each peer through its proxy");
+            proxies.Should().OnlyContain(p => p.ConnectionsAccepted > 0, "each node dials each peer through its proxy");
         }
         finally
         {
