@@ -82,7 +82,8 @@ public sealed partial class RaftNode
         switch (e)
         {
             case TickEvent:
-                _raft.Tick();
+                // A node on its way out that has handed over leadership must not campaign again.
+                if (!_view.ShuttingDown || _raft.Role == Role.Leader) _raft.Tick();
                 break;
             case ClientEvent c:
                 HandleClient(c);

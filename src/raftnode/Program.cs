@@ -75,10 +75,10 @@ public static class Program
             .AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
             .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>());
         var log = loggers.CreateLogger($"node-{options.Id}");
-        return await RunAsync(options, loggers, log);
+        return await RunAsync(options, loggers, log, CancellationToken.None);
     }
 
-    private static async Task<int> RunAsync(NodeOptions options, ILoggerFactory loggers, ILogger log)
+    private static async Task<int> RunAsync(NodeOptions options, ILoggerFactory loggers, ILogger log, CancellationToken cancellationToken)
     {
         RaftNode node;
         try
@@ -101,7 +101,7 @@ public static class Program
             stopRequested.TrySetResult(context.Signal);
         }
 
-        var finished = await Task.WhenAny(stopRequested.Task, node.Completion);
+        var finished = await Task.WhenAny(stopRequested.Task, node.Completion).WaitAsync(cancellationToken);
         if (finished == node.Completion)
         {
             await node.DisposeAsync();
