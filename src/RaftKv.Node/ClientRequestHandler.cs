@@ -19,7 +19,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
             return node.Respond(request, ClientStatus.BadRequest) with { Error = error };
 
         var view = node.View;
-        var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete || (request.Op == ClientOp.Get && !request.Stale);
+        var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete || (request.Op == ClientOp.Get && !request.Stale) || IsMembership(request.Op);
         if (needsLeader && view.DiskFull)
             return node.Respond(request, ClientStatus.Unavailable) with { Error = $"disk full on node {node.Id}; writes refused until space returns" };
         if (needsLeader && view.Role != Role.Leader && !view.ShuttingDown && view.LeaderId == NodeIds.None)
@@ -66,6 +66,17 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
     /// <summary>Longest key accepted, in UTF-8 bytes (docs/PROTOCOL.md).</summary>
     public const int MaxKeyBytes = 4096;
 
+    private static bool IsMembership(ClientOp op) =>
+        op is ClientOp.MemberList or ClientOp.MemberAdd or ClientOp.MemberPromote or ClientOp.MemberRemove or ClientOp.TransferLeader;
+
+    private static string JsonName(ClientOp op) => char.ToLowerInvariant(op.ToString()[0]) + op.ToString()[1..];
+
+    private static string Reason(string address)
+    {
+        ServerList.TrySplitHostPort(address, out _, out _, out var reason);
+        return reason;
+    }
+
     private static string? Validate(ClientRequest request)
     {
         switch (request.Op)
@@ -80,6 +91,12 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
                 return $"the key is longer than {MaxKeyBytes} bytes";
             case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
                 return "from must be >= 0 and limit > 0";
+            case ClientOp.MemberAdd or ClientOp.MemberPromote or ClientOp.MemberRemove or ClientOp.TransferLeader when request.NodeId is not >= 0:
+                return $"{JsonName(request.Op)} needs nodeId, a node id >= 0";
+            case ClientOp.MemberAdd when request.Address is null || !ServerList.TrySplitHostPort(request.Address, out _, out _, out _):
+                return request.Address is null
+                    ? "memberAdd needs address, the new member's host:port"
+                    : $"address '{request.Address}' is not host:port ({Reason(request.Address)})";
         }
         if (request.Op is ClientOp.Set or ClientOp.Delete && request.ClientId is not null && request.Seq <= 0)
             return "seq must be positive when clientId is given";

@@ -84,6 +84,8 @@ public sealed partial class RaftNode
             case TickEvent:
                 // A node on its way out that has handed over leadership must not campaign again.
                 if (!_view.ShuttingDown || _raft.Role == Role.Leader) _raft.Tick();
+                _ticks++;
+                if (_transfers.Count > 0) SettleTransfers();
                 break;
             case ClientEvent c:
                 HandleClient(c);
@@ -113,6 +115,9 @@ public sealed partial class RaftNode
                 break;
             case ClientOp.Log:
                 c.Done.TrySetResult(Respond(request, ClientStatus.Ok) with { Entries = BuildLog(request.From, request.Limit) });
+                break;
+            case ClientOp.MemberList or ClientOp.MemberAdd or ClientOp.MemberPromote or ClientOp.MemberRemove or ClientOp.TransferLeader:
+                HandleMembership(c);
                 break;
         }
     }
@@ -193,6 +198,8 @@ public sealed partial class RaftNode
             if (!IsLeaderTraffic(m.Type)) _peers.Send(m);
 
         _raft.Advance(ready);
+        FollowConfiguration();
+        if (ready.SoftState is not null && _transfers.Count > 0) SettleTransfers();
         MaybeCompact();
         PublishView();
     }
@@ -249,7 +256,11 @@ public sealed partial class RaftNode
         {
             _kv.AdvanceTo(entry.Index);
             if (entry.Type == EntryType.ConfigChange)
+            {
                 _log.LogInformation("membership is now {Config}", _raft.Config);
+                if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
+                    response = Respond(w.Event.Request, ClientStatus.Ok) with { Index = entry.Index, Members = BuildMembers(withProgress: false) };
+            }
         }
 
         if (_writes.Remove(entry.Index, out var waiter))
@@ -409,6 +420,8 @@ public sealed partial class RaftNode
         while (_events.Reader.TryRead(out var e))
             if (e is ClientEvent c) c.Done.TrySetResult(Respond(c.Request, ClientStatus.Unavailable) with { Error = reason });
         _shutdown?.TransferredTo.TrySetResult(NodeIds.None);
+        foreach (var t in _transfers) t.Event.Done.TrySetResult(Respond(t.Event.Request, ClientStatus.Unavailable) with { Error = reason });
+        _transfers.Clear();
     }
 
     internal ClientResponse Respond(ClientRequest request, ClientStatus status, int? leaderHint = null)
@@ -426,7 +439,7 @@ public sealed partial class RaftNode
     private NodeStatus BuildStatus() => new()
     {
         Id = Id,
-        Address = _options.Servers[Id],
+        Address = _options.AdvertisedAddress,
         Role = _raft.Role.ToString().ToLowerInvariant(),
         Term = _raft.Term,
         LeaderId = _raft.LeaderId == NodeIds.None ? null : _raft.LeaderId,
@@ -436,6 +449,9 @@ public sealed partial class RaftNode
         AppliedIndex = _kv.AppliedIndex,
         Voters = _raft.Config.Voters,
         Learners = _raft.Config.Learners,
+        ClusterId = _options.EffectiveClusterId,
+        Members = BuildMembers(withProgress: false),
+        BootstrapServers = [.. _options.Servers],
     };
 
     private LogEntryView[] BuildLog(long? from, int? limit)

@@ -54,26 +54,29 @@ public sealed partial class RaftNode : IAsyncDisposable
         var raftOptions = new RaftOptions
         {
             Id = options.Id,
-            InitialConfig = ClusterConfig.OfVoters(Enumerable.Range(0, options.Servers.Count).ToArray()),
+            // servers.txt is the bootstrap configuration only; a committed configuration in the log or a snapshot wins.
+            InitialConfig = ClusterConfig.OfAddresses(options.Servers),
             HeartbeatTicks = options.HeartbeatTicks,
             ElectionTicks = options.ElectionTicks,
         };
         _raft = new Raft(raftOptions, state, new Random());
+        _addressBook = BootstrapAddresses(options);
         _log.LogInformation(
             "node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
-            options.Id, options.Servers[options.Id], state.HardState.Term, _raft.FirstIndex, _raft.LastIndex, _raft.CommitIndex,
+            options.Id, options.AdvertisedAddress, state.HardState.Term, _raft.FirstIndex, _raft.LastIndex, _raft.CommitIndex,
             Path.GetFullPath(options.DataDirectory));
 
         var transport = new TransportOptions
         {
-            ListenEndPoint = ResolveEndPoint(options.Servers[options.Id]),
+            ListenEndPoint = RaftKv.Protocol.ServerList.ResolveEndPoint(options.Listen ?? options.AdvertisedAddress),
             ClusterId = clusterId,
             NodeId = options.Id,
         };
-        var peers = new Dictionary<int, string>();
-        for (var i = 0; i < options.Servers.Count; i++)
-            if (i != options.Id) peers[i] = options.Servers[i];
-        _peers = new PeerSender(transport, peers, loggers.CreateLogger($"node-{options.Id}.peers"));
+        _peers = new PeerSender(transport, new Dictionary<int, string>(), loggers.CreateLogger($"node-{options.Id}.peers"));
+        WarnIfServersFileDisagrees();
+        if (!_raft.Config.Contains(options.Id))
+            _log.LogInformation("node {Id} is not in the configuration {Config}: it neither votes nor campaigns until a leader adds it (raftctl member add)", options.Id, _raft.Config);
+        FollowConfiguration();
         _server = new RaftServer(transport, _inbound.Writer, new ClientRequestHandler(this), loggers.CreateLogger($"node-{options.Id}.server"));
     }
 
@@ -139,8 +142,7 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     internal bool Post(NodeEvent e) => _events.Writer.TryWrite(e);
 
-    internal string? AddressOf(int nodeId) =>
-        nodeId >= 0 && nodeId < _options.Servers.Count ? _options.Servers[nodeId] : null;
+    internal string? AddressOf(int nodeId) => _addressBook.GetValueOrDefault(nodeId);
 
     private async Task RunTickerAsync(CancellationToken ct)
     {
@@ -153,17 +155,6 @@ public sealed partial class RaftNode : IAsyncDisposable
         {
             // stopping
         }
-    }
-
-    private static IPEndPoint ResolveEndPoint(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        var host = address[..colon].Trim('[', ']');
-        var port = int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        if (IPAddress.TryParse(host, out var ip)) return new IPEndPoint(ip, port);
-        var addresses = Dns.GetHostAddresses(host);
-        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses[0];
-        return new IPEndPoint(chosen, port);
     }
 
     /// <summary>

@@ -30,4 +30,10 @@ public sealed record ClientRequest
 
     /// <summary>Log only: most entries to return.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>memberAdd, memberPromote, memberRemove, transferLeader: the node the operation is about.</summary>
+    public int? NodeId { get; init; }
+
+    /// <summary>memberAdd: where the new member listens, "host:port" (IPv6 in brackets).</summary>
+    public string? Address { get; init; }
 }

@@ -58,6 +58,8 @@ public sealed class Cli
         root.Subcommands.Add(ShowLogCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(BenchCommand.Create(this));
+        root.Subcommands.Add(MemberCommand.Create(this));
+        root.Subcommands.Add(TransferLeaderCommand.Create(this));
         root.SetAction((parse, cancellationToken) => InteractiveAsync(parse, cancellationToken));
         return root;
     }
@@ -249,6 +251,9 @@ public sealed class Cli
                                               print log entries (of the leader by default)
           status                              ask every node for its role, term and indexes
           bench [--clients N] [--duration S]  measure throughput and latency (bench --help)
+          member list|add ID HOST:PORT|promote ID|remove ID
+                                              change the membership (member --help)
+          transfer-leader ID                  hand leadership to voter ID
           help                                this list (COMMAND --help for details)
           exit, quit                          leave (so does end of input)
         Add --json to any command for JSON output. Quote values as in a shell: set config '{"host":"localhost"}'

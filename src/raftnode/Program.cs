@@ -26,10 +26,18 @@ public static class Program
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
+        var address = new Option<string?>("--address") { Description = "The host:port peers and clients reach this node at [default: its line in servers.txt]. Required with --join.", HelpName = "HOST:PORT" };
+        var listen = new Option<string?>("--listen") { Description = "The host:port to bind, e.g. 0.0.0.0:7000 or [::]:7000 [default: the advertised address].", HelpName = "HOST:PORT" };
+        var join = new Option<string?>("--join")
+        {
+            Description = "Join a running cluster: comma-separated host:port of members to ask for the cluster's identity and members. " +
+                          "Add the node first with 'raftctl member add ID HOST:PORT'; it neither votes nor campaigns until the leader's configuration includes it.",
+            HelpName = "HOST:PORT[,HOST:PORT...]",
+        };
 
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, address, listen, join,
         };
 
         var parsed = root.Parse(args);
@@ -41,6 +49,7 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
+            Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
         }
@@ -48,17 +57,51 @@ public static class Program
         NodeOptions options;
         try
         {
-            var serverList = ServerList.Load(parsed.GetValue(servers)!);
             var nodeId = parsed.GetValue(id);
+            var advertised = parsed.GetValue(address);
+            foreach (var (name, value) in new[] { ("--address", advertised), ("--listen", parsed.GetValue(listen)) })
+            {
+                if (value is not null && !ServerList.TrySplitHostPort(value, out _, out _, out var reason))
+                    throw new FormatException($"{name} '{value}' is not a valid host:port ({reason})");
+            }
+            IReadOnlyList<string> bootstrap;
+            var known = new Dictionary<int, string>();
+            string? joinedClusterId = null;
+            if (parsed.GetValue(join) is { } joinList)
+            {
+                if (advertised is null) throw new ArgumentException("--join needs --address, the host:port this node is reached at");
+                var targets = joinList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var target in targets)
+                {
+                    if (!ServerList.TrySplitHostPort(target, out _, out _, out var reason))
+                        throw new FormatException($"--join '{target}' is not a valid host:port ({reason})");
+                }
+                if (targets.Length == 0) throw new FormatException("--join needs at least one host:port");
+                var joined = await JoinDiscovery.AskAsync(targets, TimeSpan.FromSeconds(30), CancellationToken.None);
+                bootstrap = joined.BootstrapServers;
+                if (nodeId < bootstrap.Count)
+                    throw new ArgumentException($"node id {nodeId} is a bootstrap member's id (0..{bootstrap.Count - 1}); a joining node takes a new id, e.g. {Math.Max(bootstrap.Count, joined.Members.Select(m => m.Id + 1).DefaultIfEmpty(0).Max())}");
+                joinedClusterId = joined.ClusterId;
+                foreach (var member in joined.Members)
+                    if (member.Address is { } a) known[member.Id] = a;
+                Console.Error.WriteLine($"raftnode: joining cluster {joined.ClusterId} through {joined.Address} (members: {string.Join(", ", joined.Members.Select(m => $"{m.Id}@{m.Address}"))})");
+            }
+            else
+            {
+                bootstrap = ServerList.Load(parsed.GetValue(servers)!).Addresses;
+            }
             options = new NodeOptions
             {
                 Id = nodeId,
-                Servers = serverList.Addresses,
+                Servers = bootstrap,
+                Address = advertised,
+                Listen = parsed.GetValue(listen),
+                KnownPeers = known,
                 DataDirectory = parsed.GetValue(dataDir) ?? Path.Combine("data", $"node-{nodeId}"),
                 HeartbeatInterval = TimeSpan.FromMilliseconds(parsed.GetValue(heartbeat)),
                 ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),
                 Fsync = !parsed.GetValue(noFsync),
-                ClusterId = parsed.GetValue(clusterId),
+                ClusterId = parsed.GetValue(clusterId) ?? joinedClusterId,
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
             };
             options.Validate();
@@ -68,6 +111,11 @@ public static class Program
             Console.Error.WriteLine($"raftnode: {ex.Message}");
             Console.Error.WriteLine("run 'raftnode --help' for usage");
             return ExitUsage;
+        }
+        catch (JoinFailedException ex)
+        {
+            Console.Error.WriteLine($"raftnode: {ex.Message}");
+            return ExitFailure;
         }
 
         using var loggers = LoggerFactory.Create(b => b

@@ -10,24 +10,31 @@ internal static class StatusCommand
 {
     public static Command Create(Cli cli)
     {
-        var command = new Command("status", "Ask every node for its role, term, log indexes and leader (unreachable nodes are shown too)");
+        var command = new Command("status", "Ask every node (servers.txt and every member the nodes report) for its role, term, log indexes and leader (unreachable nodes are shown too)");
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var servers = context.Servers;
             var client = context.Client;
-            var answers = await Task.WhenAll(Enumerable.Range(0, servers.Count).Select(id => AskAsync(client, id, cancellationToken))).ConfigureAwait(false);
+            var ids = Enumerable.Range(0, servers.Count).ToList();
+            var answers = (await Task.WhenAll(ids.Select(id => AskAsync(client, id, cancellationToken))).ConfigureAwait(false)).ToList();
+            // servers.txt may be older than the membership: members it does not list are found in the answers.
+            var extra = answers.OfType<NodeStatus>().SelectMany(n => n.Members).Select(m => m.Id).Distinct().Where(id => !ids.Contains(id)).Order().ToList();
+            answers.AddRange(await Task.WhenAll(extra.Select(id => AskAsync(client, id, cancellationToken))).ConfigureAwait(false));
+            ids.AddRange(extra);
+            var known = client.KnownNodes;
 
             if (context.Json)
             {
                 context.WriteJson(writer =>
                 {
                     writer.WriteStartArray();
-                    for (var id = 0; id < servers.Count; id++)
+                    for (var i = 0; i < ids.Count; i++)
                     {
-                        var node = answers[id];
+                        var id = ids[i];
+                        var node = answers[i];
                         writer.WriteStartObject();
                         writer.WriteNumber("id", id);
-                        writer.WriteString("address", servers[id]);
+                        writer.WriteString("address", known.GetValueOrDefault(id) ?? servers[id]);
                         writer.WriteBoolean("reachable", node is not null);
                         if (node is null)
                         {
@@ -51,12 +58,13 @@ internal static class StatusCommand
             else
             {
                 var table = new TextTable("ID", "ADDRESS", "REACHABLE", "ROLE", "TERM", "LAST", "COMMIT", "APPLIED", "LEADER");
-                for (var id = 0; id < servers.Count; id++)
+                for (var i = 0; i < ids.Count; i++)
                 {
-                    var node = answers[id];
+                    var id = ids[i];
+                    var node = answers[i];
                     table.Add(
                         Number(id),
-                        servers[id],
+                        known.GetValueOrDefault(id) ?? servers[id],
                         node is null ? "no" : "yes",
                         node?.Role ?? "-",
                         node is null ? "-" : Number(node.Term),

@@ -42,7 +42,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
         _addresses = FreeLoopbackPorts(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
         ServersFile = Path.Combine(RootDirectory, "servers.txt");
-        WriteServersFile(ServersFile, _addresses);
+        BootstrapCount = options.BootstrapCount ?? options.NodeCount;
+        WriteServersFile(ServersFile, _addresses[..BootstrapCount]);
         _serversFiles = Enumerable.Repeat(ServersFile, options.NodeCount).ToArray();
 
         _outputs = new OutputLog[options.NodeCount];
@@ -64,6 +65,9 @@ public sealed class LocalCluster : IAsyncDisposable
             ClientId = "harness-status",
         });
     }
+
+    /// <summary>How many nodes servers.txt lists; nodes with higher ids join (see <see cref="LocalClusterOptions.BootstrapCount"/>).</summary>
+    public int BootstrapCount { get; }
 
     /// <summary>Picks ports and writes the files; starts nothing (see <see cref="StartAllAsync"/>).</summary>
     public static LocalCluster Create(LocalClusterOptions? options = null) => new(options ?? new LocalClusterOptions());
@@ -302,16 +306,17 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private IReadOnlyList<string> ArgumentsFor(int id)
     {
-        var args = new List<string>
-        {
-            id.ToString(CultureInfo.InvariantCulture),
-            "--servers", _serversFiles[id],
+        var args = new List<string> { id.ToString(CultureInfo.InvariantCulture) };
+        if (id < BootstrapCount) args.AddRange(["--servers", _serversFiles[id]]);
+        else args.AddRange(["--address", _addresses[id], "--join", string.Join(',', _addresses[..BootstrapCount])]);
+        args.AddRange(
+        [
             "--data-dir", DataDirectory(id),
             "--heartbeat-ms", _options.HeartbeatMs.ToString(CultureInfo.InvariantCulture),
             "--election-timeout-ms", _options.ElectionTimeoutMs.ToString(CultureInfo.InvariantCulture),
             "--cluster-id", ClusterId,
             "--log-level", _options.LogLevel,
-        };
+        ]);
         if (_options.UnsafeNoFsync) args.Add("--unsafe-no-fsync");
         args.AddRange(_options.ExtraArguments);
         return args;
