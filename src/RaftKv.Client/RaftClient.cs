@@ -370,7 +370,7 @@ public sealed class RaftClient : IAsyncDisposable
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            var connection = await NodeConnection.ConnectAsync(node, AddressOf(node), timeout.Token).ConfigureAwait(false);
+            var connection = await NodeConnection.ConnectAsync(node, AddressOf(node), _options.Tls, timeout.Token).ConfigureAwait(false);
             if (_disposing.IsCancellationRequested)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);

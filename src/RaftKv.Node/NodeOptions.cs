@@ -24,6 +24,9 @@ public sealed record NodeOptions
     /// <summary>Addresses of members known besides <see cref="Servers"/> (a joining node learns them from the cluster).</summary>
     public IReadOnlyDictionary<int, string> KnownPeers { get; init; } = new Dictionary<int, string>();
 
+    /// <summary>Mutual TLS for peers and clients (--tls-cert, --tls-key, --tls-ca); null for plain TCP.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? Tls { get; init; }
+
     /// <summary>The address peers and clients reach this node at.</summary>
     public string AdvertisedAddress => Address ?? (Id >= 0 && Id < Servers.Count ? Servers[Id] : throw new ArgumentException($"node {Id} is not in the server list; give --address"));
 

@@ -71,6 +71,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             ListenEndPoint = RaftKv.Protocol.ServerList.ResolveEndPoint(options.Listen ?? options.AdvertisedAddress),
             ClusterId = clusterId,
             NodeId = options.Id,
+            Tls = options.Tls,
         };
         _peers = new PeerSender(transport, new Dictionary<int, string>(), loggers.CreateLogger($"node-{options.Id}.peers"));
         WarnIfServersFileDisagrees();

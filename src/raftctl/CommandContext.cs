@@ -31,7 +31,7 @@ internal sealed class CommandContext(ParseResult parse, GlobalOptions options, T
         ? new ServerList(sessionClient.Options.Servers)
         : Cli.LoadServers(Parse.GetValue(options.Servers) ?? GlobalOptions.DefaultServersFile);
 
-    public RaftClient Client => sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout }));
+    public RaftClient Client => sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout, Tls = Cli.LoadTls(Parse, options) }));
 
     public void WriteJson(Action<Utf8JsonWriter> write) => Output.WriteLine(JsonOutput.Format(IndentJson, write));
 

@@ -10,9 +10,9 @@ namespace RaftKv.Host;
 /// </summary>
 public static class JoinDiscovery
 {
-    public static async Task<NodeStatus> AskAsync(IReadOnlyList<string> targets, TimeSpan patience, CancellationToken cancellationToken)
+    public static async Task<NodeStatus> AskAsync(IReadOnlyList<string> targets, RaftKv.Protocol.Tls.ClusterTls? tls, TimeSpan patience, CancellationToken cancellationToken)
     {
-        var client = new RaftClient(new RaftClientOptions { Servers = targets, Timeout = patience, RequestTimeout = TimeSpan.FromSeconds(2) });
+        var client = new RaftClient(new RaftClientOptions { Servers = targets, Timeout = patience, RequestTimeout = TimeSpan.FromSeconds(2), Tls = tls });
         await using (client.ConfigureAwait(false))
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using RaftKv.Node;
 using RaftKv.Protocol;
+using RaftKv.Protocol.Tls;
 using RaftKv.Storage;
 
 namespace RaftKv.Host;
@@ -35,9 +36,12 @@ public static class Program
             HelpName = "HOST:PORT[,HOST:PORT...]",
         };
 
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Mutual TLS: this node's certificate (PEM), signed by the cluster CA. Needs --tls-key and --tls-ca.", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "Mutual TLS: the private key (PEM) of --tls-cert.", HelpName = "FILE" };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, address, listen, join,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -50,6 +54,7 @@ public static class Program
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
+            Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
         }
@@ -58,6 +63,7 @@ public static class Program
         try
         {
             var nodeId = parsed.GetValue(id);
+            var tls = TlsArguments.Load(parsed.GetValue(tlsCert), parsed.GetValue(tlsKey), parsed.GetValue(tlsCa));
             var advertised = parsed.GetValue(address);
             foreach (var (name, value) in new[] { ("--address", advertised), ("--listen", parsed.GetValue(listen)) })
             {
@@ -77,7 +83,7 @@ public static class Program
                         throw new FormatException($"--join '{target}' is not a valid host:port ({reason})");
                 }
                 if (targets.Length == 0) throw new FormatException("--join needs at least one host:port");
-                var joined = await JoinDiscovery.AskAsync(targets, TimeSpan.FromSeconds(30), CancellationToken.None);
+                var joined = await JoinDiscovery.AskAsync(targets, tls, TimeSpan.FromSeconds(30), CancellationToken.None);
                 bootstrap = joined.BootstrapServers;
                 if (nodeId < bootstrap.Count)
                     throw new ArgumentException($"node id {nodeId} is a bootstrap member's id (0..{bootstrap.Count - 1}); a joining node takes a new id, e.g. {Math.Max(bootstrap.Count, joined.Members.Select(m => m.Id + 1).DefaultIfEmpty(0).Max())}");
@@ -97,6 +103,7 @@ public static class Program
                 Address = advertised,
                 Listen = parsed.GetValue(listen),
                 KnownPeers = known,
+                Tls = tls,
                 DataDirectory = parsed.GetValue(dataDir) ?? Path.Combine("data", $"node-{nodeId}"),
                 HeartbeatInterval = TimeSpan.FromMilliseconds(parsed.GetValue(heartbeat)),
                 ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),

@@ -63,6 +63,7 @@ public sealed class LocalCluster : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(1),
             RequestTimeout = TimeSpan.FromMilliseconds(500),
             ClientId = "harness-status",
+            Tls = options.ClientTls,
         });
     }
 
@@ -186,7 +187,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null, string? clientId = null)
     {
-        var options = new RaftClientOptions { Servers = _addresses };
+        var options = new RaftClientOptions { Servers = _addresses, Tls = _options.ClientTls };
         if (timeout is { } t) options = options with { Timeout = t };
         if (requestTimeout is { } r) options = options with { RequestTimeout = r };
         if (clientId is not null) options = options with { ClientId = clientId };
@@ -319,6 +320,7 @@ public sealed class LocalCluster : IAsyncDisposable
         ]);
         if (_options.UnsafeNoFsync) args.Add("--unsafe-no-fsync");
         args.AddRange(_options.ExtraArguments);
+        if (_options.NodeArguments is { } perNode) args.AddRange(perNode(id));
         return args;
     }
 

@@ -37,6 +37,12 @@ public sealed record LocalClusterOptions
     /// </summary>
     public int? BootstrapCount { get; init; }
 
+    /// <summary>The certificate the harness's own clients (status polls, <see cref="LocalCluster.CreateClient"/>) present to a TLS cluster.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? ClientTls { get; init; }
+
+    /// <summary>Arguments for one node only (its own TLS certificate, say), after <see cref="ExtraArguments"/>.</summary>
+    public Func<int, IReadOnlyList<string>>? NodeArguments { get; init; }
+
     public void Validate()
     {
         if (BootstrapCount is { } b && (b < 1 || b > NodeCount))
