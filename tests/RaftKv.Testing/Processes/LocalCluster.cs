@@ -40,7 +40,7 @@ public sealed class LocalCluster : IAsyncDisposable
         Directory.CreateDirectory(RootDirectory);
         ClusterId = "test-" + Guid.NewGuid().ToString("N")[..12];
 
-        _addresses = FreeLoopbackPorts(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
+        _addresses = options.Addresses?.ToArray() ?? FreeLoopbackPorts(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
         ServersFile = Path.Combine(RootDirectory, "servers.txt");
         BootstrapCount = options.BootstrapCount ?? options.NodeCount;
         WriteServersFile(ServersFile, _addresses[..BootstrapCount]);
@@ -53,7 +53,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var id = i;
             Directory.CreateDirectory(Path.Combine(RootDirectory, "data"));
             _outputs[i] = new OutputLog(Path.Combine(RootDirectory, $"node-{i}.log"), options.OutputTailLines);
-            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i]);
+            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i], options.NetworkNamespace?.Invoke(i));
         }
 
         // Status polls must fail fast: a dead or paused node must not hold up WaitForLeaderAsync.

@@ -15,8 +15,11 @@ public sealed class NodeProcess : IAsyncDisposable
     private int _incarnation;
     private bool _exitReported;
 
-    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output)
+    private readonly string? _namespace;
+
+    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output, string? networkNamespace = null)
     {
+        _namespace = networkNamespace;
         Id = id;
         _arguments = arguments;
         _workingDirectory = workingDirectory;
@@ -47,7 +50,9 @@ public sealed class NodeProcess : IAsyncDisposable
         _process?.Dispose();
         _registration?.Dispose();
 
-        var info = new ProcessStartInfo(Binaries.DotnetHost)
+        // In a network namespace: `ip netns exec NS dotnet raftnode.dll …` (ip execs the command, so the pid and
+        // every signal are raftnode's own).
+        var info = new ProcessStartInfo(_namespace is null ? Binaries.DotnetHost : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -55,6 +60,10 @@ public sealed class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _workingDirectory,
         };
+        if (_namespace is not null)
+        {
+            foreach (var a in new[] { "netns", "exec", _namespace, Binaries.DotnetHost }) info.ArgumentList.Add(a);
+        }
         info.ArgumentList.Add(Binaries.RaftnodeDll);
         foreach (var a in _arguments()) info.ArgumentList.Add(a);
         ChildEnvironment.Apply(info);
@@ -63,7 +72,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Append(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.Append("[stderr] " + e.Data); };
         _incarnation++;
-        Output.Append($"=== harness: start #{_incarnation}: raftnode {string.Join(' ', info.ArgumentList.Skip(1))}");
+        Output.Append($"=== harness: start #{_incarnation}: {(_namespace is null ? "" : $"(netns {_namespace}) ")}raftnode {string.Join(' ', info.ArgumentList.SkipWhile(a => a != Binaries.RaftnodeDll).Skip(1))}");
         process.Start();
         _registration = ProcessRegistry.Register(process);
         process.BeginOutputReadLine();
