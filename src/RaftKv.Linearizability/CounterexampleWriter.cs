@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// Turns a failed search into a few lines a person can check by hand: the key, the longest legal prefix, the

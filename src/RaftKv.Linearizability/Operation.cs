@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>One operation of a client history on one key.</summary>
 /// <param name="Client">Who issued it; a client issues one operation at a time.</param>

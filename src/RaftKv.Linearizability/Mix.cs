@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>SplitMix64 (Steele, Lea and Flood), used for deterministic hash keys.</summary>
 internal static class Mix

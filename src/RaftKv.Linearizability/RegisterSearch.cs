@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// Wing and Gong's search for a linearization of one register's history, with Lowe's memoization of

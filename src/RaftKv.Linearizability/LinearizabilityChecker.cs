@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// Decides whether a history of a key-value store's client operations is linearizable: whether every operation

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>How operations and register values are written in counterexamples: one short line each.</summary>
 internal static class OperationText

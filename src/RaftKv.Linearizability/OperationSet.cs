@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// The set of operations linearized so far, as a bitset with an incrementally maintained Zobrist hash

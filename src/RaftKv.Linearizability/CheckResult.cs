@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>The verdict of <see cref="LinearizabilityChecker.Check"/>.</summary>
 /// <param name="IsLinearizable">True only when every key was checked to the end and found linearizable.</param>

@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>What a client asked the key-value store to do with one key.</summary>
 public enum OpKind

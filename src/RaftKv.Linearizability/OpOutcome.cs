@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>What the client learned about an operation when it finished waiting.</summary>
 public enum OpOutcome

@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// Rejects operations that cannot describe anything a client saw, so that a malformed history is reported

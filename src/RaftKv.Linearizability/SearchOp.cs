@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>An operation as the search sees it: its value interned, and an unknown end made infinite.</summary>
 /// <param name="Source">The operation as recorded.</param>

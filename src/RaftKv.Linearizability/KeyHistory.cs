@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// The part of a history that concerns one key, prepared for the search. Linearizability is compositional

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// The JSON-lines form of an operation. The value stays a string holding JSON text, so that it round-trips

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>
 /// Records what concurrent test clients did, for <see cref="LinearizabilityChecker"/>: call <see cref="Invoke"/>

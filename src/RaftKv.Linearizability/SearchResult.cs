@@ -1,4 +1,4 @@
-namespace RaftKv.Testing.Linearizability;
+namespace RaftKv.Linearizability;
 
 /// <summary>What the search of one key found.</summary>
 /// <param name="Verdict">How it ended.</param>
