@@ -27,6 +27,9 @@ public sealed record ReplicaOptions
     /// <summary>After a snapshot could not be stored (disk full), wait this long before trying again.</summary>
     public int CompactionRetryTicks { get; init; } = 100;
 
+    /// <summary>Client sessions the state machine remembers (the same on every node).</summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
+
     /// <summary>Leader-only periodic proposals (see <see cref="ILeaderDuty"/>).</summary>
     public IReadOnlyList<ILeaderDuty> LeaderDuties { get; init; } = [];
 
@@ -37,6 +40,7 @@ public sealed record ReplicaOptions
         Raft.Validate();
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (MaxValueBytes < 1) throw new ArgumentException($"the value limit must be positive, was {MaxValueBytes}");
+        if (MaxSessions < 1) throw new ArgumentException($"MaxSessions must be at least 1, was {MaxSessions}");
         if (CompactionRetryTicks < 1) throw new ArgumentException($"CompactionRetryTicks must be at least 1, was {CompactionRetryTicks}");
     }
 }
