@@ -19,7 +19,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
             return node.Respond(request, ClientStatus.BadRequest) with { Error = error };
 
         var view = node.View;
-        var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete || (request.Op == ClientOp.Get && !request.Stale);
+        var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete or ClientOp.Register || (request.Op == ClientOp.Get && !request.Stale);
         if (needsLeader && view.DiskFull)
             return node.Respond(request, ClientStatus.Unavailable) with { Error = $"disk full on node {node.Id}; writes refused until space returns" };
         if (needsLeader && view.Role != Role.Leader && !view.ShuttingDown && view.LeaderId == NodeIds.None)
@@ -40,12 +40,14 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
                 Op = request.Op == ClientOp.Set ? KvOp.Set : KvOp.Delete,
                 Key = request.Key!,
                 Value = request.Value,
-                ClientId = request.ClientId,
+                Session = request.Session ?? 0,
                 Seq = request.Seq,
             });
             if (command.Length > node.Options.MaxValueBytes + 1024)
                 return node.Respond(request, ClientStatus.BadRequest) with { Error = $"value too large: the limit is {node.Options.MaxValueBytes} bytes" };
         }
+
+        if (request.Op == ClientOp.Register) command = KvCommandCodec.EncodeRegister();
 
         var e = new ClientEvent(request, command);
         if (!node.Post(e)) return node.Respond(request, ClientStatus.Unavailable) with { Error = "the node is shutting down" };
@@ -81,8 +83,15 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
             case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
                 return "from must be >= 0 and limit > 0";
         }
-        if (request.Op is ClientOp.Set or ClientOp.Delete && request.ClientId is not null && request.Seq <= 0)
-            return "seq must be positive when clientId is given";
+        if (request.Op is ClientOp.Set or ClientOp.Delete)
+        {
+            if (request.ClientId is not null)
+                return "clientId is retired: register a session (op \"register\") and send its id as \"session\" (docs/PROTOCOL.md, Sessions)";
+            if (request.Session is { } session && (session <= 0 || request.Seq <= 0))
+                return "session and seq must both be positive";
+            if (request.Session is null && request.Seq != 0)
+                return "seq needs a session";
+        }
         return null;
     }
 }

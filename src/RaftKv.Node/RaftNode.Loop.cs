@@ -99,7 +99,7 @@ public sealed partial class RaftNode
         var request = c.Request;
         switch (request.Op)
         {
-            case ClientOp.Set or ClientOp.Delete:
+            case ClientOp.Set or ClientOp.Delete or ClientOp.Register:
                 Propose(c);
                 break;
             case ClientOp.Get when request.Stale:
@@ -234,16 +234,7 @@ public sealed partial class RaftNode
         {
             var result = _kv.Apply(entry.Index, entry.Data);
             if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
-            {
-                var deleting = w.Event.Request.Op == ClientOp.Delete;
-                response = result.IsDuplicate
-                    ? Respond(w.Event.Request, ClientStatus.BadRequest) with { Error = $"seq {w.Event.Request.Seq} is older than the last write of client '{w.Event.Request.ClientId}'" }
-                    : Respond(w.Event.Request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
-                {
-                    Index = entry.Index,
-                    Value = deleting ? null : result.Value,
-                };
-            }
+                response = WriteAnswer.For(Respond(w.Event.Request, ClientStatus.Ok), w.Event.Request, result, entry.Index);
         }
         else
         {

@@ -24,4 +24,11 @@ public enum ClientStatus
     /// <summary>The request is malformed (missing key, value too large, ...). Nothing was changed.</summary>
     [JsonStringEnumMemberName("badRequest")]
     BadRequest,
+
+    /// <summary>
+    /// The write names a session that does not exist (never registered, or expired). It was not applied.
+    /// Register a new session; whether an earlier attempt of the same write was applied can no longer be known.
+    /// </summary>
+    [JsonStringEnumMemberName("sessionExpired")]
+    SessionExpired,
 }

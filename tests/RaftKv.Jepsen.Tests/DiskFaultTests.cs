@@ -285,8 +285,6 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             Op = ClientOp.Set,
             Key = "probe",
             Value = JsonSerializer.SerializeToElement("probe"),
-            ClientId = "disk-probe-" + Guid.NewGuid().ToString("N"),
-            Seq = 1,
         }, answer.Token);
     }
 

@@ -4,18 +4,20 @@ namespace RaftKv.StateMachine;
 /// The byte layout of a state machine snapshot. All integers are little-endian; strings are UTF-8
 /// with an i32 byte length in front; values are their stored JSON text with an i32 length in front.
 /// <code>
-/// magic "RKVS" | u32 version (1) | i64 applied index
+/// magic "RKVS" | u32 version (2) | i64 applied index
 /// i32 key count, then per key in ordinal order:   key | value
 /// i32 session count, then per session, least recently used first:
-///     client id | i64 seq | i64 last index | u8 flags (1 = found, 2 = has value) | [value]
+///     i64 session id | i64 seq | i64 last index | u8 flags (1 = found, 2 = has value) | [value]
 /// u64 XxHash3 of every byte before it
 /// </code>
 /// Keys in ordinal order and sessions in log-index order make the bytes a function of the state
 /// alone, so every node that applied the same entries writes the same snapshot.
+/// Version 1 (sessions named by client-chosen strings) is not read: its sessions cannot be carried
+/// into registered sessions, and its log entries are not valid commands any more.
 /// </summary>
 internal static class SnapshotLayout
 {
-    public const uint Version = 1;
+    public const uint Version = 2;
     public const int HeaderBytes = 4 + 4 + 8;
     public const int ChecksumBytes = 8;
     public const byte FoundFlag = 1;
@@ -25,7 +27,7 @@ internal static class SnapshotLayout
     public const int MinKeyRecordBytes = 4 + 1 + 4 + 1;
 
     /// <summary>Smallest possible session record.</summary>
-    public const int MinSessionRecordBytes = 4 + 1 + 8 + 8 + 1;
+    public const int MinSessionRecordBytes = 8 + 8 + 8 + 1;
 
     public static ReadOnlySpan<byte> Magic => "RKVS"u8;
 }

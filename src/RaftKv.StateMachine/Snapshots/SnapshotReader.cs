@@ -62,20 +62,22 @@ internal ref struct SnapshotReader
         long previousIndex = 0;
         for (var i = 0; i < sessionCount; i++)
         {
-            var clientId = ReadString("client id");
+            var id = ReadInt64();
             var seq = ReadInt64();
             var lastIndex = ReadInt64();
             var flags = Take(1)[0];
-            if (seq < 0) throw Bad($"session of \"{clientId}\" has negative seq {seq}");
+            if (seq < 0) throw Bad($"session {id} has negative seq {seq}");
+            // A session is registered at its id and used at or after it.
+            if (id < 1 || id > lastIndex) throw Bad($"session {id} has last index {lastIndex}, before it was registered");
             if (lastIndex <= previousIndex || lastIndex > appliedIndex)
-                throw Bad($"session of \"{clientId}\" has last index {lastIndex}, out of order or after the applied index {appliedIndex}");
+                throw Bad($"session {id} has last index {lastIndex}, out of order or after the applied index {appliedIndex}");
             if ((flags & ~(SnapshotLayout.FoundFlag | SnapshotLayout.HasValueFlag)) != 0 || flags == SnapshotLayout.HasValueFlag)
-                throw Bad($"session of \"{clientId}\" has invalid flags {flags}");
+                throw Bad($"session {id} has invalid flags {flags}");
             var value = (flags & SnapshotLayout.HasValueFlag) != 0 ? ReadJsonValue() : null;
             previousIndex = lastIndex;
             if (i < skip) continue;
-            if (sessions.TryGet(clientId, out _)) throw Bad($"client \"{clientId}\" has two sessions");
-            sessions.Add(clientId, seq, (flags & SnapshotLayout.FoundFlag) != 0, value, lastIndex);
+            if (sessions.TryGet(id, out _)) throw Bad($"session {id} appears twice");
+            sessions.Add(id, seq, (flags & SnapshotLayout.FoundFlag) != 0, value, lastIndex);
         }
 
         if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
