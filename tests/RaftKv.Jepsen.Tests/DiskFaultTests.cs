@@ -8,6 +8,7 @@ using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Protocol;
 using RaftKv.Testing.Linearizability;
 using RaftKv.Testing.Processes;
+using RaftKv.Testing.Protocol;
 using Xunit.Abstractions;
 
 namespace RaftKv.Jepsen.Tests;
