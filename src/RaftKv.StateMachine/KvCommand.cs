@@ -14,15 +14,31 @@ public sealed record KvCommand
 {
     public KvOp Op { get; init; }
 
-    /// <summary>Set and delete: a non-empty string. Register: null.</summary>
+    /// <summary>Set, delete: the key (non-empty unless <see cref="Prefix"/>). Null for the other ops (register among them).</summary>
     public string? Key { get; init; }
 
     /// <summary>
     /// Set: the JSON value to store, kept as written (null means the JSON value <c>null</c>).
-    /// Delete and register: must be null.
+    /// Otherwise must be null.
     /// </summary>
     [JsonConverter(typeof(RawJsonValueConverter))]
     public JsonElement? Value { get; init; }
+
+    /// <summary>Delete: <see cref="Key"/> is a prefix and every key starting with it is removed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Prefix { get; init; }
+
+    /// <summary>Set: the lease to attach the key to (0: none). LeaseRevoke: the lease to remove.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Lease { get; init; }
+
+    /// <summary>LeaseGrant: the time to live in seconds (at least 1).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Ttl { get; init; }
+
+    /// <summary>Txn: the document <c>{"compare":[...],"success":[...],"failure":[...]}</c> (see <see cref="TxnParser"/>).</summary>
+    [JsonConverter(typeof(RawJsonValueConverter))]
+    public JsonElement? Txn { get; init; }
 
     /// <summary>The session the write belongs to (its id, at least 1), or 0 for a write outside any session.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

@@ -18,6 +18,12 @@ public enum KvResultKind
     /// </summary>
     Duplicate,
 
+    /// <summary>
+    /// A well-formed command the current state refuses, the same way on every node (a set or revoke naming
+    /// a lease that does not exist): nothing changed, and <see cref="KvResult.Error"/> says why.
+    /// </summary>
+    Rejected,
+
     /// <summary>A register command: a session now exists whose id is the log index of this entry.</summary>
     Registered,
 
