@@ -15,6 +15,14 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
 {
     public async ValueTask<ClientResponse> HandleAsync(ClientRequest request, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var response = await AnswerAsync(request, cancellationToken);
+        node.Metrics.OnRequest(request.Op, response.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return response;
+    }
+
+    private async ValueTask<ClientResponse> AnswerAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
         if (Validate(request) is { } error)
             return node.Respond(request, ClientStatus.BadRequest) with { Error = error };
 
@@ -49,6 +57,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
 
         var e = new ClientEvent(request, command);
         if (!node.Post(e)) return node.Respond(request, ClientStatus.Unavailable) with { Error = "the node is shutting down" };
+        if (command is not null) node.Metrics.OnProposal();
         try
         {
             return await e.Done.Task.WaitAsync(node.Options.RequestTimeout, cancellationToken);

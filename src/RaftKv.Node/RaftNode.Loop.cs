@@ -91,6 +91,9 @@ public sealed partial class RaftNode
             case ShutdownEvent s:
                 BeginShutdown(s);
                 break;
+            case TransferLeadershipEvent t:
+                HandleTransfer(t);
+                break;
         }
     }
 
@@ -207,7 +210,9 @@ public sealed partial class RaftNode
         {
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 _storage.Save(hardState, ready.Entries, ready.Snapshot);
+                Metrics.OnStorageWrite(ready.Entries.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                 if (warned)
                 {
                     _log.LogWarning("disk writable again; resuming");
@@ -383,8 +388,10 @@ public sealed partial class RaftNode
             _storage.Save(hs, [], null);
             _unsavedHardState = null;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var snapshot = _raft.Compact(_kv.TakeSnapshot());
         _storage.Compact(snapshot);
+        Metrics.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
         _lastSnapshotIndex = snapshot.Metadata.Index;
         _log.LogInformation("snapshot at index {Index} ({Bytes} bytes); log compacted", snapshot.Metadata.Index, snapshot.Data.Length);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RaftKv.Core;
+using RaftKv.Node.Metrics;
 using RaftKv.Node.Events;
 using RaftKv.StateMachine;
 using RaftKv.Storage;
@@ -75,6 +76,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             if (i != options.Id) peers[i] = options.Servers[i];
         _peers = new PeerSender(transport, peers, loggers.CreateLogger($"node-{options.Id}.peers"));
         _server = new RaftServer(transport, _inbound.Writer, new ClientRequestHandler(this), loggers.CreateLogger($"node-{options.Id}.server"));
+        Metrics = new NodeMetrics(options.Id, options.DataDirectory, [.. peers.Keys], _peers.IsConnected);
     }
 
     /// <summary>Opens storage (recovering it), starts listening and runs the event loop.</summary>
@@ -100,6 +102,15 @@ public sealed partial class RaftNode : IAsyncDisposable
     public NodeView View => _view;
     public IPEndPoint LocalEndPoint => _server.LocalEndPoint;
 
+    /// <summary>This node's instruments (meter <see cref="NodeMetrics.MeterName"/>).</summary>
+    public NodeMetrics Metrics { get; }
+
+    /// <summary>
+    /// Raised on the event loop after each published view change, with the views before and after. Handlers must
+    /// be quick and must not block (record, enqueue, signal); they see every change, in order.
+    /// </summary>
+    public event Action<NodeView, NodeView>? ViewChanged;
+
     /// <summary>Completes when the node has stopped; faulted if it stopped because of an error (corrupt storage, invariant broken).</summary>
     public Task Completion => _stopped.Task;
 
@@ -107,7 +118,10 @@ public sealed partial class RaftNode : IAsyncDisposable
     private void SetView(NodeView view)
     {
         if (view == _view) return;
+        var before = _view;
         _view = view;
+        Metrics.OnViewChanged(before, view);
+        ViewChanged?.Invoke(before, view);
         var changed = _viewChanged;
         _viewChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();
@@ -201,6 +215,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         await _peers.DisposeAsync();
         _storage.Dispose();
         _stop.Dispose();
+        Metrics.Dispose();
         _stopped.TrySetResult();
     }
 }
