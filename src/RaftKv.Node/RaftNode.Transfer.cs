@@ -16,18 +16,19 @@ public sealed partial class RaftNode
     {
         if (target < 0 || target >= _options.Servers.Count) return $"node {target} is not a member (ids 0 to {_options.Servers.Count - 1})";
         var e = new TransferLeadershipEvent(target);
-        if (!Post(e)) return "the node is shutting down";
+        if (!_control.Writer.TryWrite(e)) return "the node is shutting down";
         return await e.Started.Task.WaitAsync(_options.RequestTimeout, cancellationToken);
     }
 
     private void HandleTransfer(TransferLeadershipEvent e)
     {
         string? refusal = null;
-        if (_raft.Role != Role.Leader)
-            refusal = _raft.LeaderId == NodeIds.None ? $"node {Id} is not the leader and knows none" : $"node {Id} is not the leader; node {_raft.LeaderId} is";
+        var core = _replica.Core;
+        if (core.Role != Role.Leader)
+            refusal = core.LeaderId == NodeIds.None ? $"node {Id} is not the leader and knows none" : $"node {Id} is not the leader; node {core.LeaderId} is";
         else if (e.Target == Id)
             refusal = $"node {Id} already leads";
-        else if (!_raft.TransferLeadership(e.Target))
+        else if (!_replica.TransferLeadership(e.Target))
             refusal = $"node {e.Target} is not a voter";
         if (refusal is null) _log.LogInformation("Handing leadership to node {Target} on an operator's request", e.Target);
         e.Started.TrySetResult(refusal);

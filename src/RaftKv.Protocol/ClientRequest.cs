@@ -30,4 +30,41 @@ public sealed record ClientRequest
 
     /// <summary>Log only: most entries to return.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>Get, delete, watch: <see cref="Key"/> is a prefix (it may then be empty: every key).</summary>
+    public bool Prefix { get; init; }
+
+    /// <summary>Get: read the half-open range [<see cref="Key"/>, <see cref="End"/>) in ordinal key order.</summary>
+    public string? End { get; init; }
+
+    /// <summary>Get of a range: return keys without values.</summary>
+    public bool KeysOnly { get; init; }
+
+    /// <summary>Get of a range: return only the count.</summary>
+    public bool CountOnly { get; init; }
+
+    /// <summary>Set/delete guard: only if the key does not exist.</summary>
+    public bool IfAbsent { get; init; }
+
+    /// <summary>Set/delete guard: only if the key's version is this (0: absent).</summary>
+    public long? IfVersion { get; init; }
+
+    /// <summary>Set/delete guard: only if the key's modRevision is this (0: absent).</summary>
+    public long? IfModRevision { get; init; }
+
+    /// <summary>Set/delete guard: only if the key exists with this JSON value (compared as JSON, so 1.0 equals 1.0 but not "1.0").</summary>
+    [JsonConverter(typeof(PresentJsonValueConverter))]
+    public JsonElement? IfValue { get; init; }
+
+    /// <summary>Set: attach the key to this lease. Lease ops: the lease id.</summary>
+    public long? Lease { get; init; }
+
+    /// <summary>LeaseGrant: time to live in seconds.</summary>
+    public long? Ttl { get; init; }
+
+    /// <summary>Txn: the document <c>{"compare":[...],"success":[...],"failure":[...]}</c>.</summary>
+    public JsonElement? Txn { get; init; }
+
+    /// <summary>Watch: first revision to deliver (default: the node's current revision + 1, i.e. changes from now on).</summary>
+    public long? FromRevision { get; init; }
 }

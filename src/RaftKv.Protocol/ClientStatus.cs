@@ -24,4 +24,16 @@ public enum ClientStatus
     /// <summary>The request is malformed (missing key, value too large, ...). Nothing was changed.</summary>
     [JsonStringEnumMemberName("badRequest")]
     BadRequest,
+
+    /// <summary>A guarded set or delete whose condition did not hold: nothing changed; Kv is the key as it is (absent when missing).</summary>
+    [JsonStringEnumMemberName("conditionFailed")]
+    ConditionFailed,
+
+    /// <summary>A watch from a revision whose events this node no longer holds; CompactRevision is the earliest it can serve.</summary>
+    [JsonStringEnumMemberName("compacted")]
+    Compacted,
+
+    /// <summary>The node ended a watch (it fell too far behind, or the node is stopping); Error says why. Resume from the last revision seen + 1.</summary>
+    [JsonStringEnumMemberName("watchCanceled")]
+    WatchCanceled,
 }

@@ -17,4 +17,10 @@ public enum KvResultKind
     /// known (Found is false, Value is null). The client has already moved on, so nobody should be waiting for it.
     /// </summary>
     Duplicate,
+
+    /// <summary>
+    /// A well-formed command the current state refuses, the same way on every node (a set or revoke naming
+    /// a lease that does not exist): nothing changed, and <see cref="KvResult.Error"/> says why.
+    /// </summary>
+    Rejected,
 }

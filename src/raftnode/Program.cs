@@ -67,6 +67,7 @@ public static class Program
                 Fsync = !parsed.GetValue(noFsync),
                 ClusterId = parsed.GetValue(clusterId),
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
+                InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             options.Validate();
             httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.Servers[options.Id]);

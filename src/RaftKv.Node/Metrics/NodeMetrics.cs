@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using RaftKv.Core;
+using RaftKv.Replica;
 using RaftKv.Protocol;
 
 namespace RaftKv.Node.Metrics;
@@ -11,7 +12,7 @@ namespace RaftKv.Node.Metrics;
 /// </summary>
 /// <remarks>
 /// Counters are fed by the node as things happen (view changes, client requests, storage writes); gauges read
-/// values the node has already published (its <see cref="NodeView"/>, the last status it answered, files on disk,
+/// values the node has already published (its <see cref="ReplicaView"/>, the last status it answered, files on disk,
 /// peer links), so collecting never enters the event loop.
 /// </remarks>
 public sealed class NodeMetrics : IDisposable
@@ -31,7 +32,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Histogram<long> _entriesPerAppend;
     private readonly Counter<long> _snapshots;
     private readonly Histogram<double> _snapshotDuration;
-    private volatile NodeView _view = NodeView.Initial;
+    private volatile ReplicaView _view = ReplicaView.Initial;
 
     // Bucket boundaries in seconds (the exporter's defaults are meant for milliseconds): 100 µs to 10 s.
     private static readonly InstrumentAdvice<double> SecondsAdvice = new()
@@ -75,7 +76,7 @@ public sealed class NodeMetrics : IDisposable
     }
 
     /// <summary>Called on every published view change; counts elections and leader changes.</summary>
-    public void OnViewChanged(NodeView before, NodeView after)
+    public void OnViewChanged(ReplicaView before, ReplicaView after)
     {
         _view = after;
         if (after.Role == Role.Candidate && (before.Role != Role.Candidate || after.Term != before.Term)) _electionsStarted.Add(1, _node);

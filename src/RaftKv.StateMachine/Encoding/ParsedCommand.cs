@@ -16,4 +16,16 @@ internal readonly ref struct ParsedCommand
     public bool HasClient { get; init; }
     public ReadOnlySpan<char> ClientId { get; init; }
     public long Seq { get; init; }
+
+    /// <summary>Delete: <see cref="Key"/> is a prefix.</summary>
+    public bool Prefix { get; init; }
+
+    /// <summary>Set: the lease to attach to (0: none). LeaseRevoke: the lease.</summary>
+    public long Lease { get; init; }
+
+    /// <summary>LeaseGrant: seconds.</summary>
+    public long Ttl { get; init; }
+
+    /// <summary>Txn: the transaction, parsed and checked.</summary>
+    public TxnRequest? Txn { get; init; }
 }

@@ -37,21 +37,50 @@ internal ref struct SnapshotReader
     {
         _at = SnapshotLayout.Magic.Length;
         var version = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-        if (version != SnapshotLayout.Version)
+        if (version is not (SnapshotLayout.Version or SnapshotLayout.VersionWithoutRevisions))
             throw new FormatException($"snapshot version {version} is not supported (expected {SnapshotLayout.Version})");
+        var withRevisions = version == SnapshotLayout.Version;
         var appliedIndex = ReadInt64();
         if (appliedIndex < 0) throw Bad($"applied index {appliedIndex} is negative");
 
-        var keyCount = ReadCount(SnapshotLayout.MinKeyRecordBytes, "key");
-        var data = new Dictionary<string, byte[]>(keyCount, StringComparer.Ordinal);
+        var keyCount = ReadCount(SnapshotLayout.MinKeyRecordBytes + (withRevisions ? SnapshotLayout.KeyRevisionBytes : 0), "key");
+        var data = new KeyStore();
+        var records = new List<(string Key, KeyRecord Record)>(keyCount);
         string? previous = null;
         for (var i = 0; i < keyCount; i++)
         {
             var key = ReadString("key");
             if (previous is not null && string.CompareOrdinal(previous, key) >= 0)
                 throw Bad($"keys are not in strictly ascending ordinal order at key {i}");
-            data.Add(key, ReadJsonValue());
+            var value = ReadJsonValue();
+            var record = withRevisions
+                ? new KeyRecord(value, ReadInt64(), ReadInt64(), ReadInt64(), ReadInt64())
+                : new KeyRecord(value, appliedIndex, appliedIndex, 1, 0);
+            if (record.CreateRevision < 1 || record.CreateRevision > record.ModRevision || record.ModRevision > appliedIndex
+                || record.Version < 1 || record.Lease < 0)
+                throw Bad($"key {i} has impossible revisions (create {record.CreateRevision}, mod {record.ModRevision}, version {record.Version}, lease {record.Lease})");
+            records.Add((key, record));
             previous = key;
+        }
+
+        var leases = new SortedDictionary<long, LeaseRecord>();
+        if (withRevisions)
+        {
+            var leaseCount = ReadCount(SnapshotLayout.LeaseRecordBytes, "lease");
+            for (var i = 0; i < leaseCount; i++)
+            {
+                var id = ReadInt64();
+                var ttl = ReadInt64();
+                if (id < 1 || id > appliedIndex || ttl < 1 || ttl > KvLimits.MaxLeaseTtlSeconds || !leases.TryAdd(id, new LeaseRecord(id, ttl)))
+                    throw Bad($"lease {i} (id {id}, ttl {ttl}) is invalid or repeated");
+            }
+        }
+        foreach (var (key, record) in records)
+        {
+            var stored = data.Put(key, record);
+            if (record.Lease == 0) continue;
+            if (!leases.TryGetValue(record.Lease, out var lease)) throw Bad($"key \"{key}\" is attached to lease {record.Lease}, which the snapshot does not have");
+            lease.Keys.Add(stored);
         }
 
         var sessionCount = ReadCount(SnapshotLayout.MinSessionRecordBytes, "session");
@@ -79,7 +108,7 @@ internal ref struct SnapshotReader
         }
 
         if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
-        return new RestoredState(appliedIndex, data, sessions);
+        return new RestoredState(appliedIndex, data, leases, sessions);
     }
 
     private ReadOnlySpan<byte> Take(int length)

@@ -1,4 +1,5 @@
 using RaftKv.Core;
+using RaftKv.Replica;
 using RaftKv.Node;
 
 namespace RaftKv.Host.Http;
@@ -26,7 +27,7 @@ public sealed class Timeline
         lock (_gate) return [.. _events];
     }
 
-    private void OnViewChanged(NodeView before, NodeView after)
+    private void OnViewChanged(ReplicaView before, ReplicaView after)
     {
         if (after.Role == Role.Candidate && before.Role == Role.Candidate && after.Term > before.Term)
             Add(after.Term, "splitvote", $"No winner in term {before.Term} (split vote); node {_self} tries again in term {after.Term}");
