@@ -6,7 +6,7 @@ namespace RaftKv.Host;
 
 /// <summary>
 /// One short line per event, so that three terminals side by side tell the story:
-/// <c>08:05:14.207 node 1 INFO  became LEADER in term 2</c>. The node tag comes from the logger
+/// <c>08:05:14.207 node 1 INFO  Became leader in term 2</c>. The node tag comes from the logger
 /// category ("node-1", "node-1.peers"). Warnings and errors are coloured on a terminal unless the
 /// <c>NO_COLOR</c> environment variable is set (https://no-color.org).
 /// </summary>
