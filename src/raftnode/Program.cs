@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using RaftKv.Host.Http;
+using RaftKv.Host.Logging;
 using RaftKv.Node;
 using RaftKv.Protocol;
 using RaftKv.Protocol.Tls;
@@ -35,13 +37,16 @@ public static class Program
                           "Add the node first with 'raftctl member add ID HOST:PORT'; it neither votes nor campaigns until the leader's configuration includes it.",
             HelpName = "HOST:PORT[,HOST:PORT...]",
         };
+        var http = new Option<string?>("--http") { Description = "Where the dashboard, /metrics and /health listen: HOST:PORT, or 'none' to turn HTTP off [default: 127.0.0.1 at the client port + 1000]." };
+        var logFormat = new Option<string>("--log-format") { Description = "Log line format: 'text' (one short line per event; colours unless NO_COLOR is set or output is redirected) or 'json' (one JSON object per line, for log shippers).", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
 
         var tlsCert = new Option<string?>("--tls-cert") { Description = "Mutual TLS: this node's certificate (PEM), signed by the cluster CA. Needs --tls-key and --tls-ca.", HelpName = "FILE" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "Mutual TLS: the private key (PEM) of --tls-cert.", HelpName = "FILE" };
         var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, address, listen, join, tlsCert, tlsKey, tlsCa,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -55,11 +60,13 @@ public static class Program
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
+            Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
         }
 
         NodeOptions options;
+        HttpBinding httpBinding;
         try
         {
             var nodeId = parsed.GetValue(id);
@@ -110,8 +117,10 @@ public static class Program
                 Fsync = !parsed.GetValue(noFsync),
                 ClusterId = parsed.GetValue(clusterId) ?? joinedClusterId,
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
+                InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             options.Validate();
+            httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.AdvertisedAddress);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException)
         {
@@ -125,15 +134,32 @@ public static class Program
             return ExitFailure;
         }
 
-        using var loggers = LoggerFactory.Create(b => b
-            .SetMinimumLevel(parsed.GetValue(logLevel))
-            .AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
-            .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>());
+        var level = parsed.GetValue(logLevel);
+        var tail = new LogTail(level);
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(level)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddProvider(tail);
+            if (parsed.GetValue(logFormat) == "json")
+            {
+                b.AddJsonConsole(o =>
+                {
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+            }
+            else
+            {
+                b.AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
+                    .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>();
+            }
+        });
         var log = loggers.CreateLogger($"node-{options.Id}");
-        return await RunAsync(options, loggers, log, CancellationToken.None);
+        return await RunAsync(options, httpBinding, parsed.GetValue(http) is not null, loggers, tail, log, CancellationToken.None);
     }
 
-    private static async Task<int> RunAsync(NodeOptions options, ILoggerFactory loggers, ILogger log, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(NodeOptions options, HttpBinding httpBinding, bool httpExplicit, ILoggerFactory loggers, LogTail tail, ILogger log, CancellationToken cancellationToken)
     {
         RaftNode node;
         try
@@ -146,27 +172,56 @@ public static class Program
             return ExitFailure;
         }
 
-        var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // What made us stop: a signal, or the dashboard's stop button (which stops the node exactly as Ctrl+C does).
+        var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         void OnSignal(PosixSignalContext context)
         {
             // Keep the runtime from exiting at once: we hand over leadership and flush first.
             context.Cancel = true;
-            stopRequested.TrySetResult(context.Signal);
+            stopRequested.TrySetResult(context.Signal.ToString());
         }
 
-        var finished = await Task.WhenAny(stopRequested.Task, node.Completion).WaitAsync(cancellationToken);
-        if (finished == node.Completion)
+        DashboardServer? dashboard = null;
+        if (httpBinding.Enabled)
         {
-            await node.DisposeAsync();
+            try
+            {
+                dashboard = await DashboardServer.StartAsync(httpBinding, node, loggers, tail, reason => stopRequested.TrySetResult(reason), cancellationToken);
+                log.LogInformation("Dashboard at {Url} (also /metrics, /health, /api/status)", dashboard.Url);
+            }
+            catch (IOException ex) when (!httpExplicit)
+            {
+                // The default port (client port + 1000) was not asked for: run without HTTP rather than not at all.
+                log.LogWarning("No dashboard: cannot serve HTTP on {EndPoint} ({Reason}); choose an address with --http HOST:PORT, or --http none", httpBinding.EndPoint, ex.Message);
+            }
+            catch (IOException ex)
+            {
+                log.LogCritical("Cannot serve HTTP on {EndPoint}: {Reason}; choose another address with --http HOST:PORT, or --http none", httpBinding.EndPoint, ex.Message);
+                await node.DisposeAsync();
+                return ExitFailure;
+            }
+        }
+
+        try
+        {
+            var finished = await Task.WhenAny(stopRequested.Task, node.Completion).WaitAsync(cancellationToken);
+            if (finished == node.Completion)
+            {
+                await node.DisposeAsync();
+                return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+            }
+
+            log.LogInformation("Stopping on {Reason}", stopRequested.Task.Result);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await node.StopAsync(deadline.Token);
+            log.LogInformation("Stopped cleanly");
             return node.Completion.IsFaulted ? ExitFailure : ExitOk;
         }
-
-        log.LogInformation("{Signal} received; stopping", stopRequested.Task.Result);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await node.StopAsync(deadline.Token);
-        log.LogInformation("stopped cleanly");
-        return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+        finally
+        {
+            if (dashboard is not null) await dashboard.DisposeAsync();
+        }
     }
 }

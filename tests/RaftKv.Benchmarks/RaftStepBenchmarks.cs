@@ -31,7 +31,7 @@ public class RaftStepBenchmarks
             .Select(id => new Raft(new RaftOptions { Id = id, InitialConfig = config }, PersistentState.Empty, new Random(id + 1)))
             .ToArray();
         _network = new Queue<Message>();
-        _command = SampleData.SetCommand(42, "bench-client", 1);
+        _command = SampleData.SetCommand(42, session: 1, 1);
         _nodes[0].Campaign();
         Pump();
         if (_nodes[0].Role != Role.Leader) throw new InvalidOperationException($"node 0 did not win the election: {_nodes[0]}");
@@ -65,7 +65,7 @@ public class RaftStepBenchmarks
                 if (!node.HasReady) continue;
                 busy = true;
                 var ready = node.GetReady();
-                foreach (var m in ready.Messages) _network.Enqueue(m);
+                foreach (var m in ready.AllMessages) _network.Enqueue(m);
                 node.Advance(ready);
             }
             while (_network.TryDequeue(out var message))

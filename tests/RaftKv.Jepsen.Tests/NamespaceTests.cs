@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using RaftKv.Jepsen.Tests.Support;
 using RaftKv.Jepsen.Tests.Workload;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using RaftKv.Testing.Processes;
 using Xunit.Abstractions;
 

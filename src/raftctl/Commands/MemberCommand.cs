@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using RaftKv.Client;
+using RaftKv.Ctl.Terminal;
+using Spectre.Console;
 using RaftKv.Protocol;
 
 namespace RaftKv.Ctl.Commands;
@@ -37,19 +39,21 @@ internal static class MemberCommand
                 context.WriteJson(writer => JsonSerializer.Serialize(writer, members, MemberJsonContext.Default.MemberViewArray));
                 return ExitCodes.Success;
             }
-            var table = new TextTable("ID", "ADDRESS", "ROLE", "REACHABLE", "MATCH", "LAG", "LEADER");
+            var table = Consoles.Table(context.Output, "ID", "ADDRESS", "ROLE", "REACHABLE", "MATCH", "LAG", "LEADER");
             foreach (var m in members)
             {
-                table.Add(
+                table.AddRow(new[]
+                {
                     Number(m.Id),
                     m.Address ?? "-",
                     m.Role,
                     m.Reachable is bool r ? (r ? "yes" : "no") : "-",
                     m.Match is long match ? Number(match) : "-",
                     m.Lag is long lag ? Number(lag) : "-",
-                    m.IsLeader ? "*" : "");
+                    m.IsLeader ? "*" : "",
+                }.Select(Markup.Escape).ToArray());
             }
-            context.Output.Write(table.ToString());
+            Consoles.Write(context.Output, table);
             return ExitCodes.Success;
         });
         return command;
@@ -69,7 +73,7 @@ internal static class MemberCommand
             if (!ServerList.TrySplitHostPort(where, out _, out _, out var reason))
                 throw new UsageException($"'{where}' is not a valid host:port ({reason})");
             var response = await context.Client.MemberAddAsync(nodeId, where, cancellationToken).ConfigureAwait(false);
-            return Done(context, response, $"node {nodeId} added as a learner at {where}; start it with --join, then: raftctl member promote {nodeId}");
+            return Done(context, "add", nodeId, response, $"node {nodeId} added as a learner at {where}; start it with --join, then: raftctl member promote {nodeId}");
         });
         return command;
     }
@@ -94,7 +98,7 @@ internal static class MemberCommand
                 context.Error.WriteLine($"error: node {nodeId} was not promoted within {context.Timeout.TotalSeconds:0.#}s: {reason}");
                 return ExitCodes.Unavailable;
             }
-            return Done(context, response, $"node {nodeId} is now a voter");
+            return Done(context, "promote", nodeId, response, $"node {nodeId} is now a voter");
         });
         return command;
     }
@@ -110,22 +114,42 @@ internal static class MemberCommand
             var response = await context.Client.MemberRemoveAsync(nodeId, cancellationToken).ConfigureAwait(false);
             if (response.Status == ClientStatus.NotFound)
             {
-                if (context.Json) context.WriteResponse(response);
+                if (context.Json) WriteResult(context, "remove", nodeId, response);
                 context.Error.WriteLine($"error: {response.Error ?? $"node {nodeId} is not a member"}");
                 return ExitCodes.NotFound;
             }
-            return Done(context, response, $"node {nodeId} removed; stop its process (its data directory can be deleted)");
+            return Done(context, "remove", nodeId, response, $"node {nodeId} removed; stop its process (its data directory can be deleted)");
         });
         return command;
     }
 
-    private static int Done(CommandContext context, ClientResponse response, string message)
+    private static int Done(CommandContext context, string op, int nodeId, ClientResponse response, string message)
     {
         if (response.Status != ClientStatus.Ok) return context.Unexpected(response);
-        if (context.Json) context.WriteResponse(response);
+        if (context.Json) WriteResult(context, op, nodeId, response);
         else context.Output.WriteLine(message);
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The stable JSON result of a membership change: <c>{"op":"add","nodeId":3,"ok":true,"index":57,"leaderId":0,"members":[…]}</c>
+    /// (<c>index</c> and <c>members</c> null when the change had already taken effect or was refused).
+    /// </summary>
+    internal static void WriteResult(CommandContext context, string op, int nodeId, ClientResponse response) => context.WriteJson(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("op", op);
+        writer.WriteNumber("nodeId", nodeId);
+        writer.WriteBoolean("ok", response.Status == ClientStatus.Ok);
+        if (response.Index is long index) writer.WriteNumber("index", index);
+        else writer.WriteNull("index");
+        if (response.LeaderId is int leader) writer.WriteNumber("leaderId", leader);
+        else writer.WriteNull("leaderId");
+        writer.WritePropertyName("members");
+        if (response.Members is { } members) JsonSerializer.Serialize(writer, members, MemberJsonContext.Default.MemberViewArray);
+        else writer.WriteNullValue();
+        writer.WriteEndObject();
+    });
 
     internal static int RequireId(int id) =>
         id >= 0 ? id : throw new UsageException($"a node id is a number >= 0, not {id.ToString(CultureInfo.InvariantCulture)}");

@@ -16,7 +16,7 @@ internal static class TransferLeaderCommand
             var nodeId = MemberCommand.RequireId(context.Get(id));
             var response = await context.Client.TransferLeaderAsync(nodeId, cancellationToken).ConfigureAwait(false);
             if (response.Status != ClientStatus.Ok) return context.Unexpected(response);
-            if (context.Json) context.WriteResponse(response);
+            if (context.Json) MemberCommand.WriteResult(context, "transfer-leader", nodeId, response);
             else context.Output.WriteLine($"node {nodeId} is the leader");
             return ExitCodes.Success;
         });
