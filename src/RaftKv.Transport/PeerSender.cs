@@ -16,6 +16,9 @@ public sealed class PeerSender : IAsyncDisposable
 {
     private sealed record Running(PeerLink Link, string Address, CancellationTokenSource Stop, Task Task);
 
+    /// <summary>How long a link to a peer that left the configuration keeps draining its queue.</summary>
+    private static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
+
     private readonly TransportOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -79,7 +82,9 @@ public sealed class PeerSender : IAsyncDisposable
     {
         Interlocked.Add(ref _droppedRetired, running.Link.Dropped);
         Interlocked.Add(ref _sentRetired, running.Link.Sent);
-        running.Stop.Cancel();
+        // Not at once: the last messages to a member just removed (the leader's news that its removal committed)
+        // may still sit in the link's queue. New messages cannot reach it any more; the link stops after a grace period.
+        running.Stop.CancelAfter(RetireGrace);
         _retired.Add(running.Task.ContinueWith(_ => running.Stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
     }
 

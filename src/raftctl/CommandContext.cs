@@ -20,6 +20,9 @@ internal sealed class CommandContext(
     /// <summary>How long each node has to answer the probe.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(700);
 
+    /// <summary>The probe's verdict on a node that neither answered nor refused within <see cref="ProbeTimeout"/>.</summary>
+    private const string SlowAnswer = "no answer yet";
+
     private readonly CancellationTokenSource _probeStop = new();
     private RaftClient? _ownedClient;
     private ServerList? _servers;
@@ -94,10 +97,12 @@ internal sealed class CommandContext(
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    return $"no answer within {ProbeTimeout.TotalMilliseconds:0} ms";
+                    return SlowAnswer;
                 }
             })).ConfigureAwait(false);
-            if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
+            // Only definite refusals count: a node that is merely slow to answer (a loaded machine, a partition)
+            // may still lead within --timeout, so a probe timeout is no reason to give up early.
+            if (failures.Any(f => f is null || f == SlowAnswer) || cancellationToken.IsCancellationRequested) return;
             var reasons = failures.Distinct().ToList();
             var reason = reasons.Count == 1 ? reasons[0]!.TrimEnd('.').ToLowerInvariant() : "no answer";
             Unreachable = new NoNodeAnswers(
