@@ -104,7 +104,9 @@ internal sealed class CommandContext(
             // may still lead within --timeout, so a probe timeout is no reason to give up early.
             if (failures.Any(f => f is null || f == SlowAnswer) || cancellationToken.IsCancellationRequested) return;
             var reasons = failures.Distinct().ToList();
-            var reason = reasons.Count == 1 ? reasons[0]!.TrimEnd('.').ToLowerInvariant() : "no answer";
+            // The reasons name their node's address, so they differ even when the cause is the same: show the first
+            // (a TLS refusal, say) rather than nothing.
+            var reason = reasons[0]!.TrimEnd('.') + (reasons.Count > 1 ? ", …" : "");
             Unreachable = new NoNodeAnswers(
                 $"no node answered ({reason}): tried {string.Join(", ", addresses)} from {ServersFile}",
                 $"start the cluster first (raftnode 0, raftnode 1, ... one per line of {ServersFile}), or point --servers at the cluster's servers file");
