@@ -51,7 +51,7 @@ public sealed partial class Replica
         _storage = storage;
         _peers = peers;
         _log = log ?? NullLogger.Instance;
-        _kv = new KvStateMachine();
+        _kv = new KvStateMachine(options.MaxSessions);
         if (state.Snapshot is { } snapshot) _kv.Restore(snapshot.Data);
         _raft = new Raft(options.Raft, state, random);
         _lastSnapshotIndex = _raft.FirstIndex - 1;
