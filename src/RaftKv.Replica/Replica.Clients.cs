@@ -184,6 +184,7 @@ public sealed partial class Replica
             if (entry.Type == EntryType.ConfigChange)
                 _log.LogInformation("membership is now {Config}", _raft.Config);
         }
+        _applied?.Applied(entry);
 
         if (_writes.Remove(entry.Index, out var waiter))
         {

@@ -9,8 +9,14 @@ public sealed partial class Replica
 {
     private long _nextStorageRequest;
 
-    /// <summary>A Ready whose entries or hard state the storage writer is making durable; the rest of it waits.</summary>
-    private (long Id, Ready Ready)? _persisting;
+    /// <summary>
+    /// Persistence requests the storage writer has not yet reported durable, oldest first, each with the Readies
+    /// that become durable with it: its own, and those after it that had nothing of their own to write.
+    /// </summary>
+    private readonly Queue<(long Id, List<Ready> Readies)> _persisting = new();
+
+    /// <summary>The Readies of the newest request in <see cref="_persisting"/>.</summary>
+    private List<Ready>? _newestPersisting;
 
     /// <summary>A commit-index-only change: not worth an fsync of its own, it rides along with the next batch.</summary>
     private HardState? _unsavedHardState;
@@ -19,28 +25,41 @@ public sealed partial class Replica
     private long? _compacting;
     private long _compactionRetryAt;
 
+    /// <summary>The last snapshot could not be stored: try again (at <see cref="_compactionRetryAt"/>) however few entries came since.</summary>
+    private bool _compactionFailed;
+
+    /// <summary>Requests handed to the storage writer and not yet reported durable.</summary>
+    public int PersistRequestsInFlight => _persisting.Count;
+
+    /// <summary>
+    /// Takes every Ready the core has. The storage writer works meanwhile (etcd's asynchronous storage writes):
+    /// the replica keeps ticking, heartbeating, applying and serving reads while a batch is being written, and
+    /// the writer groups whatever queued up during an fsync into the next one (group commit).
+    /// </summary>
     private void HandleReadies()
     {
-        // One Ready at a time: the next is taken once the previous one is durable. Meanwhile the core keeps
-        // accumulating, so the next batch holds everything that arrived during the fsync (group commit).
-        while (_persisting is null && _raft.HasReady) HandleReady(_raft.GetReady());
+        while (_raft.HasReady) HandleReady(_raft.GetReady());
     }
 
     private void HandleReady(Ready ready)
     {
         if (ready.SoftState is { } soft) OnSoftStateChanged(soft);
 
-        // A leader's AppendEntries and heartbeats do not depend on its own disk write, so they go out
-        // first and the followers' writes overlap with ours (thesis §10.2.1). The leader counts its own
-        // copy only after Advance. Votes and acknowledgements wait for the fsync.
+        // What the core says may leave before the disk write (a leader's appends and heartbeats once its term is
+        // durable) goes now; the rest waits for the write (Ready.MessagesAfterPersist).
         foreach (var m in ready.Messages)
-            if (IsLeaderTraffic(m.Type)) _peers.Send(m);
+        {
+            TellOutgoing(m);
+            _peers.Send(m);
+        }
 
-        // Committed entries are already durable on a majority (the core counts a copy only once its
-        // holder has fsynced it), so they can be applied and answered before this node's own write
-        // of newer entries finishes: a client waits for one fsync, not two.
+        // Committed entries are already durable on a majority (the core counts a copy only once its holder
+        // has reported it durable), so they can be applied and answered before this node's own write of newer
+        // entries finishes: a client waits for one fsync, not two. The state machine lives in memory; after a
+        // crash it is rebuilt from what is durable.
         if (ready.Snapshot is { } snapshot) InstallSnapshot(snapshot);
         foreach (var entry in ready.CommittedEntries) Apply(entry);
+        if (ready.CommittedEntries.Count > 0) _raft.AppliedTo(ready.CommittedEntries[^1].Index);
         foreach (var rs in ready.ReadStates) OnReadState(rs);
         ServeReadsUpTo(_kv.AppliedIndex);
 
@@ -48,36 +67,48 @@ public sealed partial class Replica
         if (ready.MustSync)
         {
             var id = ++_nextStorageRequest;
-            _persisting = (id, ready);
+            _newestPersisting = [ready];
+            _persisting.Enqueue((id, _newestPersisting));
             _storage.Persist(new PersistRequest(id, _unsavedHardState, ready.Entries, ready.Snapshot));
             _unsavedHardState = null;
-            return;
         }
-        FinishReady(ready);
+        else if (_persisting.Count > 0)
+        {
+            // Nothing of its own to write, but its messages may depend on the writes still under way.
+            _newestPersisting!.Add(ready);
+        }
+        else
+        {
+            Durable(ready);
+        }
     }
 
-    private static bool IsLeaderTraffic(MessageType type) =>
-        type is MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot or MessageType.TimeoutNow;
-
-    /// <summary>The storage writer made persistence request <paramref name="id"/> durable.</summary>
+    /// <summary>
+    /// The storage writer made persistence request <paramref name="id"/> durable (and, writing in order, every
+    /// earlier one): the messages that waited for it leave, and the core learns what is durable.
+    /// </summary>
     public void OnPersisted(long id)
     {
-        if (_persisting is not { } p || p.Id != id)
-            throw new InvalidOperationException($"storage reported request {id} durable, but the replica waits for {(_persisting is { } q ? q.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
-        _persisting = null;
-        FinishReady(p.Ready);
+        if (!_persisting.TryPeek(out var oldest) || oldest.Id != id)
+            throw new InvalidOperationException($"storage reported request {id} durable, but the oldest one under way is {(_persisting.Count > 0 ? oldest.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
+        _persisting.Dequeue();
+        foreach (var ready in oldest.Readies) Durable(ready);
     }
 
-    private void FinishReady(Ready ready)
+    private void Durable(Ready ready)
     {
-        foreach (var m in ready.Messages)
-            if (!IsLeaderTraffic(m.Type)) _peers.Send(m);
-        _raft.Advance(ready);
+        foreach (var m in ready.MessagesAfterPersist)
+        {
+            TellOutgoing(m);
+            _peers.Send(m);
+        }
+        _raft.Persisted(ready);
     }
 
     private void InstallSnapshot(Snapshot snapshot)
     {
         _kv.Restore(snapshot.Data);
+        _applied?.Restored(snapshot.Metadata);
         _lastSnapshotIndex = snapshot.Metadata.Index;
         FailWritesUpTo(snapshot.Metadata.Index);
         _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
@@ -86,13 +117,15 @@ public sealed partial class Replica
     /// <summary>
     /// Log compaction (Raft §7): once <see cref="ReplicaOptions.SnapshotEntries"/> entries were applied since the
     /// last snapshot, capture the state machine and ask the storage to store it and drop the log it covers. Only
-    /// durable entries are compacted, and one compaction runs at a time.
+    /// durable entries are compacted, and one compaction runs at a time; the writer does it after the writes
+    /// requested before it.
     /// </summary>
     private void MaybeCompact()
     {
         if (_compacting is not null || _ticks < _compactionRetryAt) return;
         var applied = _raft.AppliedIndex;
-        if (applied - _lastSnapshotIndex < _options.SnapshotEntries || applied > _raft.StabledIndex || _persisting is not null) return;
+        var due = _compactionFailed || applied - _lastSnapshotIndex >= _options.SnapshotEntries;
+        if (!due || applied > _raft.StabledIndex) return;
         var snapshot = _raft.Compact(_kv.TakeSnapshot());
         var id = ++_nextStorageRequest;
         _compacting = id;
@@ -113,11 +146,12 @@ public sealed partial class Replica
         _compacting = null;
         if (stored)
         {
+            _compactionFailed = false;
             _log.LogInformation("snapshot at index {Index} stored; log compacted", _lastSnapshotIndex);
             return;
         }
-        _log.LogWarning("snapshot at index {Index} could not be stored; the log stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
+        _log.LogWarning("snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
         _compactionRetryAt = _ticks + _options.CompactionRetryTicks;
-        _lastSnapshotIndex = 0;
+        _compactionFailed = true;
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class Replica
     private readonly IStorageQueue _storage;
     private readonly IPeerOutbox _peers;
     private readonly ILogger _log;
+    private readonly IApplyObserver? _applied;
 
     /// <summary>Ticks seen since start: the replica's only notion of time.</summary>
     private long _ticks;
@@ -42,7 +43,9 @@ public sealed partial class Replica
     /// <param name="storage">Where persistence requests go; completions come back as events.</param>
     /// <param name="peers">Where messages to other members go.</param>
     /// <param name="log">Role changes, elections, snapshots, disk full: one line each.</param>
-    public Replica(ReplicaOptions options, PersistentState state, Random random, IStorageQueue storage, IPeerOutbox peers, ILogger? log = null)
+    /// <param name="applied">Told of every entry applied and every snapshot restored (the simulator's checkers), or null.</param>
+    public Replica(ReplicaOptions options, PersistentState state, Random random, IStorageQueue storage, IPeerOutbox peers,
+        ILogger? log = null, IApplyObserver? applied = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(state);
@@ -51,8 +54,13 @@ public sealed partial class Replica
         _storage = storage;
         _peers = peers;
         _log = log ?? NullLogger.Instance;
+        _applied = applied;
         _kv = new KvStateMachine(options.MaxSessions);
-        if (state.Snapshot is { } snapshot) _kv.Restore(snapshot.Data);
+        if (state.Snapshot is { } snapshot)
+        {
+            _kv.Restore(snapshot.Data);
+            _applied?.Restored(snapshot.Metadata);
+        }
         _raft = new Raft(options.Raft, state, random);
         _lastSnapshotIndex = _raft.FirstIndex - 1;
         View = new ReplicaView(_raft.Role, _raft.Term, _raft.LeaderId, false, false);
@@ -84,7 +92,11 @@ public sealed partial class Replica
     }
 
     /// <summary>A message from a peer.</summary>
-    public void Step(Message message) => _raft.Step(message);
+    public void Step(Message message)
+    {
+        TellIncoming(message);
+        _raft.Step(message);
+    }
 
     /// <summary>The transport could not reach <paramref name="peer"/>.</summary>
     public void ReportUnreachable(int peer) => _raft.ReportUnreachable(peer);
@@ -97,6 +109,20 @@ public sealed partial class Replica
         if (full) _log.LogError("disk full: refusing writes until space returns");
         else _log.LogWarning("disk writable again; resuming writes");
     }
+
+    /// <summary>Asks the leader to hand leadership to <paramref name="target"/> (thesis §3.10). False when it cannot start.</summary>
+    public bool TransferLeadership(int target)
+    {
+        if (!_raft.TransferLeadership(target)) return false;
+        _handoverTarget = target;
+        return true;
+    }
+
+    /// <summary>Starts an election now, as an operator forcing one would.</summary>
+    public void Campaign() => _raft.Campaign();
+
+    /// <summary>Proposes a membership change (one server at a time, learners first). On acceptance, <paramref name="index"/> is its entry.</summary>
+    public ProposeResult ProposeConfigChange(ConfigChange change, out long index) => _raft.ProposeConfigChange(change, out index);
 
     /// <summary>
     /// Graceful stop (Ctrl+C, SIGTERM): a leader hands leadership to its most up-to-date follower; the handoff is
@@ -116,7 +142,8 @@ public sealed partial class Replica
             handoff.Complete(NodeIds.None);
             return;
         }
-        _log.LogInformation("shutting down; handing leadership to node {Target}", target);
+        _handoverTarget = target;
+        _log.LogInformation("Shutting down; handing leadership to node {Target}", target);
         _shutdown = handoff;
     }
 
