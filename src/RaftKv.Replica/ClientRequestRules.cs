@@ -24,15 +24,6 @@ public static class ClientRequestRules
             case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
                 return "from must be >= 0 and limit > 0";
         }
-        if (request.Op is ClientOp.Set or ClientOp.Delete)
-        {
-            if (request.ClientId is not null)
-                return "clientId is retired: register a session (op \"register\") and send its id as \"session\" (docs/PROTOCOL.md, Sessions)";
-            if (request.Session is { } session && (session <= 0 || request.Seq <= 0))
-                return "session and seq must both be positive";
-            if (request.Session is null && request.Seq != 0)
-                return "seq needs a session";
-        }
-        return null;
+        return request.Op is ClientOp.Set or ClientOp.Delete ? SessionRequests.Validate(request) : null;
     }
 }
