@@ -27,7 +27,7 @@ namespace RaftKv.Client;
 /// because the server remembers only the last write of each session.
 /// </para>
 /// </remarks>
-public sealed class RaftClient : IAsyncDisposable
+public sealed partial class RaftClient : IAsyncDisposable
 {
     private enum Routing
     {

@@ -11,15 +11,49 @@ namespace RaftKv.Node;
 /// most <see cref="NodeOptions.RequestTimeout"/>, for the answer. Requests that cannot succeed here
 /// (a write to a follower) are answered at once with the leader's address.
 /// </summary>
-public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
+public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientRequestHandler
 {
+    public bool IsStream(ClientRequest request) => request.Op == ClientOp.Watch;
+
+    /// <summary>
+    /// A watch: any node serves it from its own applied state (a follower may lag the leader; events still come
+    /// in revision order, none skipped or repeated). Runs until the client goes away or the node ends it.
+    /// </summary>
+    public async Task StreamAsync(ClientRequest request, Func<ClientResponse, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(emit);
+        if (DataRequests.Validate(request) is { } error)
+        {
+            await emit(node.Respond(request, ClientStatus.BadRequest) with { Error = error }, cancellationToken);
+            return;
+        }
+        var watcher = new Watcher(request);
+        try
+        {
+            if (!node.Post(new WatchRegistration(watcher)))
+            {
+                await emit(node.Respond(request, ClientStatus.WatchCanceled) with { Error = "watch canceled: the node is shutting down" }, cancellationToken);
+                return;
+            }
+            await foreach (var response in watcher.Responses.ReadAllAsync(cancellationToken))
+            {
+                await emit(response with { Id = request.Id }, cancellationToken);
+                watcher.Sent(response.Events?.Length ?? 0);
+            }
+        }
+        finally
+        {
+            watcher.Close();
+        }
+    }
+
     public async ValueTask<ClientResponse> HandleAsync(ClientRequest request, CancellationToken cancellationToken)
     {
-        if (Validate(request) is { } error)
+        if ((Validate(request) ?? DataRequests.Validate(request)) is { } error)
             return node.Respond(request, ClientStatus.BadRequest) with { Error = error };
 
         var view = node.View;
-        var needsLeader = request.Op is ClientOp.Set or ClientOp.Delete || (request.Op == ClientOp.Get && !request.Stale);
+        var needsLeader = DataRequests.NeedsLeader(request);
         if (needsLeader && view.DiskFull)
             return node.Respond(request, ClientStatus.Unavailable) with { Error = $"disk full on node {node.Id}; writes refused until space returns" };
         if (needsLeader && view.Role != Role.Leader && !view.ShuttingDown && view.LeaderId == NodeIds.None)
@@ -33,16 +67,16 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
             return node.Respond(request, ClientStatus.NotLeader) with { Error = $"node {node.Id} is not the leader" };
 
         byte[]? command = null;
-        if (request.Op is ClientOp.Set or ClientOp.Delete)
+        if (DataRequests.IsWrite(request.Op))
         {
-            command = KvCommandCodec.Encode(new KvCommand
+            try
             {
-                Op = request.Op == ClientOp.Set ? KvOp.Set : KvOp.Delete,
-                Key = request.Key!,
-                Value = request.Value,
-                ClientId = request.ClientId,
-                Seq = request.Seq,
-            });
+                command = KvCommandCodec.Encode(DataRequests.ToCommand(request));
+            }
+            catch (ArgumentException bad)
+            {
+                return node.Respond(request, ClientStatus.BadRequest) with { Error = bad.Message };
+            }
             if (command.Length > node.Options.MaxValueBytes + 1024)
                 return node.Respond(request, ClientStatus.BadRequest) with { Error = $"value too large: the limit is {node.Options.MaxValueBytes} bytes" };
         }
@@ -55,7 +89,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
         }
         catch (TimeoutException)
         {
-            var what = request.Op is ClientOp.Set or ClientOp.Delete ? "the write may or may not be applied" : "no answer";
+            var what = DataRequests.IsWrite(request.Op) ? "the write may or may not be applied" : "no answer";
             return node.Respond(request, ClientStatus.Unavailable) with
             {
                 Error = $"timed out after {node.Options.RequestTimeout.TotalSeconds:0.#} s waiting for a quorum; {what}",
@@ -64,25 +98,12 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
     }
 
     /// <summary>Longest key accepted, in UTF-8 bytes (docs/PROTOCOL.md).</summary>
-    public const int MaxKeyBytes = 4096;
+    public const int MaxKeyBytes = KvLimits.MaxKeyBytes;
 
     private static string? Validate(ClientRequest request)
     {
-        switch (request.Op)
-        {
-            case ClientOp.Set or ClientOp.Delete when string.IsNullOrEmpty(request.Key):
-                return "a key is required";
-            case ClientOp.Set when request.Value is null:
-                return "set needs a value";
-            case ClientOp.Get when request.Key is { Length: 0 }:
-                return "the key must not be empty";
-            case not (ClientOp.Status or ClientOp.Log) when request.Key is { } key && System.Text.Encoding.UTF8.GetByteCount(key) > MaxKeyBytes:
-                return $"the key is longer than {MaxKeyBytes} bytes";
-            case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
-                return "from must be >= 0 and limit > 0";
-        }
-        if (request.Op is ClientOp.Set or ClientOp.Delete && request.ClientId is not null && request.Seq <= 0)
-            return "seq must be positive when clientId is given";
+        if (request.Op == ClientOp.Log && (request.Limit is <= 0 || request.From is < 0))
+            return "from must be >= 0 and limit > 0";
         return null;
     }
 }

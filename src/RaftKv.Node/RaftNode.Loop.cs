@@ -84,6 +84,10 @@ public sealed partial class RaftNode
             case TickEvent:
                 // A node on its way out that has handed over leadership must not campaign again.
                 if (!_view.ShuttingDown || _raft.Role == Role.Leader) _raft.Tick();
+                LeaseTick();
+                break;
+            case WatchRegistration w:
+                StartWatch(w.Watcher);
                 break;
             case ClientEvent c:
                 HandleClient(c);
@@ -99,8 +103,11 @@ public sealed partial class RaftNode
         var request = c.Request;
         switch (request.Op)
         {
-            case ClientOp.Set or ClientOp.Delete:
+            case var op when DataRequests.IsWrite(op):
                 Propose(c);
+                break;
+            case ClientOp.LeaseKeepAlive or ClientOp.LeaseTtl or ClientOp.LeaseList:
+                c.Done.TrySetResult(AnswerLease(request));
                 break;
             case ClientOp.Get when request.Stale:
                 c.Done.TrySetResult(Read(request));
@@ -178,6 +185,7 @@ public sealed partial class RaftNode
             _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
         }
         foreach (var entry in ready.CommittedEntries) Apply(entry);
+        if (ready.Snapshot is not null || ready.CommittedEntries.Count > 0) AfterApply();
         foreach (var rs in ready.ReadStates) OnReadState(rs);
         ServeReadsUpTo(_kv.AppliedIndex);
 
@@ -234,16 +242,7 @@ public sealed partial class RaftNode
         {
             var result = _kv.Apply(entry.Index, entry.Data);
             if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
-            {
-                var deleting = w.Event.Request.Op == ClientOp.Delete;
-                response = result.IsDuplicate
-                    ? Respond(w.Event.Request, ClientStatus.BadRequest) with { Error = $"seq {w.Event.Request.Seq} is older than the last write of client '{w.Event.Request.ClientId}'" }
-                    : Respond(w.Event.Request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
-                {
-                    Index = entry.Index,
-                    Value = deleting ? null : result.Value,
-                };
-            }
+                response = DataRequests.ToResponse(w.Event.Request, result, entry.Index, Respond(w.Event.Request, ClientStatus.Ok));
         }
         else
         {
@@ -292,18 +291,7 @@ public sealed partial class RaftNode
         }
     }
 
-    private ClientResponse Read(ClientRequest request)
-    {
-        if (request.Key is null)
-        {
-            var all = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            foreach (var (key, value) in _kv.All) all[key] = value;
-            return Respond(request, ClientStatus.Ok) with { Values = all };
-        }
-        return _kv.TryGet(request.Key, out var found)
-            ? Respond(request, ClientStatus.Ok) with { Value = found }
-            : Respond(request, ClientStatus.NotFound) with { Error = $"key '{request.Key}' not found" };
-    }
+    private ClientResponse Read(ClientRequest request) => DataRequests.Read(_kv, request, Respond(request, ClientStatus.Ok));
 
     private void OnSoftStateChanged(SoftState soft)
     {
@@ -347,6 +335,7 @@ public sealed partial class RaftNode
                     c.Done.TrySetResult(Respond(c.Request, ClientStatus.NotLeader, soft.LeaderId) with { Error = "leadership lost; retry" });
             _readsByContext.Clear();
         }
+        if (soft.Role != before.Role) LeaseRoleChanged(soft.Role);
         SetView(before with { Role = soft.Role, Term = soft.Term, LeaderId = soft.LeaderId });
         if (_shutdown is not null && soft.Role != Role.Leader && soft.LeaderId != NodeIds.None)
         {
@@ -407,8 +396,12 @@ public sealed partial class RaftNode
         _readsAwaitingApply.Clear();
         _readBatch.Clear();
         while (_events.Reader.TryRead(out var e))
+        {
             if (e is ClientEvent c) c.Done.TrySetResult(Respond(c.Request, ClientStatus.Unavailable) with { Error = reason });
+            if (e is WatchRegistration w) w.Watcher.End(new ClientResponse { Status = ClientStatus.WatchCanceled, Error = $"watch canceled: {reason}" });
+        }
         _shutdown?.TransferredTo.TrySetResult(NodeIds.None);
+        _watchers.CancelAll(reason, new ClientResponse());
     }
 
     internal ClientResponse Respond(ClientRequest request, ClientStatus status, int? leaderHint = null)

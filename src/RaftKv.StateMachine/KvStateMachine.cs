@@ -151,6 +151,12 @@ public sealed class KvStateMachine
         return new RangeResult(kvs, count, !countOnly && count > kvs.Count);
     }
 
+    /// <summary>Changes whenever a lease is granted or removed (or a snapshot restored), so a watcher of the leases can skip unchanged batches.</summary>
+    public long LeaseVersion { get; private set; }
+
+    /// <summary>Every lease's id and TTL in seconds, by id, without copying its keys.</summary>
+    public IEnumerable<(long Id, long TtlSeconds)> LeaseTtls => _leases.Values.Select(l => (l.Id, l.TtlSeconds));
+
     /// <summary>Every lease, by id.</summary>
     public IEnumerable<LeaseInfo> Leases => _leases.Values.Select(Info);
 
@@ -180,6 +186,7 @@ public sealed class KvStateMachine
         // The events before the snapshot are not in it: a watch from before it is told "compacted".
         History.Reset(AppliedIndex + 1);
         Version++;
+        LeaseVersion++;
     }
 
     /// <summary>
@@ -275,10 +282,12 @@ public sealed class KvStateMachine
 
             case KvOp.LeaseGrant:
                 _leases.Add(index, new LeaseRecord(index, command.Ttl));
+                LeaseVersion++;
                 return new KvResult(true, null, KvResultKind.Applied) { Revision = index, LeaseId = index };
 
             default:
                 if (!_leases.Remove(command.Lease, out var lease)) return LeaseNotFound(command.Lease);
+                LeaseVersion++;
                 var count = 0;
                 foreach (var key in lease.Keys.ToArray())
                     if (Delete(key, index)) count++;

@@ -10,7 +10,7 @@ namespace RaftKv.Ctl;
 /// The client is made on first use, after the command has checked its arguments, so bad input is
 /// refused before the servers file is even read and long before anything is sent.
 /// </summary>
-internal sealed class CommandContext(ParseResult parse, GlobalOptions options, TextWriter output, TextWriter error, bool indentJson, RaftClient? sessionClient)
+internal sealed class CommandContext(ParseResult parse, GlobalOptions options, TextWriter output, TextWriter error, bool indentJson, RaftClient? sessionClient, TextReader? input = null)
     : IAsyncDisposable
 {
     private RaftClient? _ownedClient;
@@ -19,6 +19,9 @@ internal sealed class CommandContext(ParseResult parse, GlobalOptions options, T
     public ParseResult Parse { get; } = parse;
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
+
+    /// <summary>Standard input (txn reads its document from it); empty at the interactive prompt, whose input is the prompt's.</summary>
+    public TextReader Input { get; } = sessionClient is null ? input ?? TextReader.Null : TextReader.Null;
     public bool Json { get; } = parse.GetValue(options.Json);
     public bool IndentJson { get; } = indentJson;
 
