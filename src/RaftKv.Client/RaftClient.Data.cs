@@ -149,9 +149,10 @@ public sealed partial class RaftClient
                                 if (response.Events is null || response.Events.Length == 0)
                                 {
                                     // The watch is in place; from now on this node streams from `next`.
+                                    next ??= (response.Revision ?? 0) + 1;
+                                    if (retries > 0) WatchRetry?.Invoke($"resumed on node {node} from revision {next}");
                                     retries = 0;
                                     compactedAnswers = 0;
-                                    next ??= (response.Revision ?? 0) + 1;
                                     onStarted?.Invoke(response.Revision ?? 0);
                                 }
                                 foreach (var e in response.Events ?? [])
@@ -183,8 +184,8 @@ public sealed partial class RaftClient
                 }
             }
 
-            // Try the next node after a short backoff; the stream resumes from `next`.
-            WatchRetry?.Invoke($"node {node}: {problem}; resuming from revision {next?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "now"}");
+            // Try the next node after a short backoff; the stream resumes from `next`. Said once per outage, not per attempt.
+            if (retries == 0) WatchRetry?.Invoke($"node {node}: {problem}; will resume from revision {next?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "now"} on the next node that answers");
             node = (node + 1) % _options.Servers.Count;
             await Task.Delay(Backoff.Delay(retries++), cancellationToken).ConfigureAwait(false);
         }
