@@ -4,14 +4,14 @@ namespace RaftKv.Client;
 public static class ClientLimits
 {
     /// <summary>Largest value, as UTF-8 JSON text: 1 MiB.</summary>
-    public const int MaxValueBytes = 1 << 20;
+    public const int MaxValueBytes = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
 
     /// <summary>Largest key, in UTF-8 bytes.</summary>
-    public const int MaxKeyBytes = 4096;
+    public const int MaxKeyBytes = RaftKv.Protocol.ProtocolLimits.MaxKeyBytes;
 
     /// <summary>Largest response frame the client accepts (a get of every key can be big).</summary>
     public const int MaxResponseFrameBytes = 256 << 20;
 
     /// <summary>Longest lease TTL in seconds (a year), as the nodes enforce it.</summary>
-    public const long MaxLeaseTtlSeconds = 365L * 24 * 3600;
+    public const long MaxLeaseTtlSeconds = RaftKv.Protocol.ProtocolLimits.MaxLeaseTtlSeconds;
 }

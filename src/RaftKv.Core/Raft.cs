@@ -26,6 +26,9 @@ public sealed partial class Raft
     private HardState _lastHardState;
     private SoftState _lastSoftState;
 
+    /// <summary>The term and vote known durable: what a restart would come back with.</summary>
+    private (long Term, int Vote) _durableTermVote;
+
     private int _electionElapsed;
     private int _heartbeatElapsed;
     private int _randomizedElectionTimeout;
@@ -45,6 +48,7 @@ public sealed partial class Raft
         foreach (var e in _log.Slice(_log.FirstIndex, _log.Committed))
             if (e.Type == EntryType.ConfigChange) Config = ConfigChange.Decode(e.Data).ApplyTo(Config);
         _lastHardState = state.HardState;
+        _durableTermVote = (state.HardState.Term, state.HardState.Vote);
         BecomeFollower(Term, NodeIds.None);
         _lastSoftState = SoftState;
     }
@@ -240,26 +244,33 @@ public sealed partial class Raft
         }
     }
 
-    /// <summary>Collects what must be persisted, sent and applied. Call <see cref="Advance"/> once it is handled.</summary>
+    /// <summary>
+    /// Collects what must be persisted, sent and applied. What it returns is handed out once: a later call before
+    /// <see cref="Persisted"/> returns only what is new (asynchronous storage writes). Call <see cref="Advance"/>
+    /// once it is handled, or <see cref="AppliedTo"/> and, when durable, <see cref="Persisted"/>.
+    /// </summary>
     public Ready GetReady()
     {
         FlushBroadcast();
-        var committed = _log.NextCommittedEntries();
+        var committed = _log.TakeCommittedEntries();
         foreach (var e in committed)
             if (e.Type == EntryType.ConfigChange) ApplyConfigChange(ConfigChange.Decode(e.Data));
         var hs = HardState;
         var ss = SoftState;
+        var (now, afterPersist) = SplitOutbox();
+        var snapshot = _log.TakePendingSnapshot();
+        var entries = _log.TakeUnstableEntries();
         var ready = new Ready
         {
             HardState = hs != _lastHardState ? hs : null,
             SoftState = ss != _lastSoftState ? ss : null,
-            Entries = _log.UnstableEntries(),
-            Snapshot = _log.PendingSnapshot,
-            Messages = _outbox.ToArray(),
+            Snapshot = snapshot,
+            Entries = entries,
+            Messages = now,
+            MessagesAfterPersist = afterPersist,
             CommittedEntries = committed,
             ReadStates = _readStates.ToArray(),
-            MustSync = _log.HasUnstable || _log.PendingSnapshot is not null ||
-                       hs.Term != _lastHardState.Term || hs.Vote != _lastHardState.Vote,
+            MustSync = snapshot is not null || entries.Count > 0 || hs.Term != _lastHardState.Term || hs.Vote != _lastHardState.Vote,
         };
         _outbox.Clear();
         _readStates.Clear();
@@ -268,16 +279,53 @@ public sealed partial class Raft
         return ready;
     }
 
-    /// <summary>Tells the core that <paramref name="ready"/> was persisted, sent and applied.</summary>
+    /// <summary>
+    /// Which messages may leave before the disk write (DESIGN.md "Replica and host"; etcd's msgsAfterAppend). The
+    /// rule lives here, in the core, because it is a Raft rule: while our current term or vote is not durable,
+    /// nothing leaves (a restarted node could otherwise vote twice in a term, or lead a term it then forgets — with
+    /// a single voter, a new leader's appends would reach learners in a term no disk knows). Otherwise replies
+    /// that promise durability (append acknowledgements, granted or refused votes) wait; a leader's own traffic
+    /// goes at once, because followers' writes may overlap with ours (thesis §10.2.1): the leader counts its own
+    /// copy only once <see cref="Persisted"/> says it is durable. Pre-vote replies and heartbeat replies promise
+    /// nothing about the disk (a pre-vote grant commits the voter to nothing) and go at once too.
+    /// </summary>
+    private (Message[] Now, Message[] AfterPersist) SplitOutbox()
+    {
+        if (_outbox.Count == 0) return ([], []);
+        if ((Term, Vote) != _durableTermVote) return ([], _outbox.ToArray());
+        var now = new List<Message>(_outbox.Count);
+        var after = new List<Message>();
+        foreach (var m in _outbox)
+        {
+            if (m.Type is MessageType.AppendResponse or MessageType.VoteResponse) after.Add(m);
+            else now.Add(m);
+        }
+        return (now.ToArray(), after.ToArray());
+    }
+
+    /// <summary>Tells the core that <paramref name="ready"/> was persisted, sent and applied (a synchronous driver).</summary>
     public void Advance(Ready ready)
     {
-        if (ready.Snapshot is not null) _log.SnapshotPersisted();
+        if (ready.CommittedEntries.Count > 0) AppliedTo(ready.CommittedEntries[^1].Index);
+        Persisted(ready);
+    }
+
+    /// <summary>The state machine applied the committed entries handed out through <paramref name="index"/>.</summary>
+    public void AppliedTo(long index) => _log.AppliedTo(index);
+
+    /// <summary>
+    /// <paramref name="ready"/>'s snapshot, entries and hard state are durable; so are those of every earlier
+    /// Ready (the storage writes in order). Call once per Ready, in order, including Readies that had nothing to
+    /// write (they become durable with the write before them).
+    /// </summary>
+    public void Persisted(Ready ready)
+    {
         if (ready.Entries.Count > 0)
         {
             var last = ready.Entries[^1];
             _log.StableTo(last.Index, last.Term);
         }
-        if (ready.CommittedEntries.Count > 0) _log.AppliedTo(ready.CommittedEntries[^1].Index);
+        if (ready.HardState is { } hs) _durableTermVote = (hs.Term, hs.Vote);
         if (Role == Role.Leader)
         {
             // The leader counts its own copy only once it is durable: followers may already have

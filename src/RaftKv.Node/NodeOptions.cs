@@ -32,10 +32,19 @@ public sealed record NodeOptions
     public long SnapshotEntries { get; init; } = 50_000;
 
     /// <summary>Largest value a client may store.</summary>
-    public int MaxValueBytes { get; init; } = 1 << 20;
+    public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
 
     /// <summary>fsync every batch; turn off only for experiments, never in production (acknowledged writes could be lost).</summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>
+    /// Client requests the node holds at once (queued or waiting for their answer); one more is answered
+    /// <c>unavailable</c> "overloaded" at once, so a flood of clients cannot grow memory without bound.
+    /// </summary>
+    public int MaxPendingRequests { get; init; } = 4096;
+
+    /// <summary>Added to every storage write: a slow disk, for tests only (raftnode reads it from RAFTKV_TEST_FSYNC_DELAY_MS).</summary>
+    public TimeSpan InjectedSyncDelay { get; init; } = TimeSpan.Zero;
 
     public int HeartbeatTicks => Math.Max(1, (int)Math.Round(HeartbeatInterval / TickInterval));
     public int ElectionTicks => Math.Max(HeartbeatTicks + 1, (int)Math.Round(ElectionTimeout / TickInterval));
@@ -64,6 +73,7 @@ public sealed record NodeOptions
         if (Id < 0 || Id >= Servers.Count)
             throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1})");
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
+        if (MaxPendingRequests < 1) throw new ArgumentException($"the pending request limit must be at least 1, was {MaxPendingRequests}");
         if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");
         if (HeartbeatInterval < TickInterval) throw new ArgumentException($"the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms) must be at least one tick ({TickInterval.TotalMilliseconds} ms)");
         if (ElectionTimeout < 2 * HeartbeatInterval)

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RaftKv.Core;
 using RaftKv.Node.Events;
+using RaftKv.Protocol;
+using RaftKv.Replica;
 using RaftKv.StateMachine;
 using RaftKv.Storage;
 using RaftKv.Transport;
@@ -10,31 +12,46 @@ using RaftKv.Transport;
 namespace RaftKv.Node;
 
 /// <summary>
-/// The node driver (DESIGN.md "Node driver"): one event loop owns the Raft core, the storage and the
-/// state machine. Ticks, peer messages and client requests reach it through channels; for each
-/// <see cref="Ready"/> it persists first (one fsync for the whole batch: group commit), then sends,
-/// then applies and answers the waiting clients. Nothing else touches the core, so there are no locks.
+/// The host of one replica (DESIGN.md "Replica and host"): the thin async shell around the deterministic
+/// <see cref="Replica.Replica"/>. It owns the sockets (RaftServer, PeerSender), the ticker, the storage writer and
+/// the channels; one loop task (RaftNode.Loop.cs) feeds the replica its events and publishes its view. Every
+/// decision — what to persist, send, apply and answer — is the replica's. Nothing else touches the replica, so
+/// there are no locks.
 /// </summary>
 public sealed partial class RaftNode : IAsyncDisposable
 {
-    /// <summary>Inputs taken per loop turn before a Ready is processed: bounds latency under load.</summary>
+    /// <summary>Inputs taken per loop turn before the replica flushes: bounds latency under load.</summary>
     private const int MaxInputsPerTurn = 4096;
+
+    /// <summary>Peer messages queued for the loop; beyond this the peer connections are not read (TCP pushes back).</summary>
+    private const int InboundCapacity = 8192;
 
     private readonly NodeOptions _options;
     private readonly ILogger _log;
     private readonly RaftStorage _storage;
-    private readonly KvStateMachine _kv = new();
-    private readonly Raft _raft;
+    private readonly StorageWriter _writer;
+    private readonly Replica.Replica _replica;
     private readonly RaftServer _server;
     private readonly PeerSender _peers;
-    private readonly Channel<NodeEvent> _events = Channel.CreateUnbounded<NodeEvent>(new() { SingleReader = true });
-    private readonly Channel<Message> _inbound = Channel.CreateUnbounded<Message>(new() { SingleReader = true });
+
+    /// <summary>Ticks, shutdown and storage news: few by construction (ticks coalesce, storage requests are bounded by the replica).</summary>
+    private readonly Channel<NodeEvent> _control = Channel.CreateUnbounded<NodeEvent>(new() { SingleReader = true });
+
+    /// <summary>Client requests; bounded, and a client beyond the bound is told "overloaded".</summary>
+    private readonly Channel<ClientCall> _calls;
+    private readonly Channel<Message> _inbound = Channel.CreateBounded<Message>(new BoundedChannelOptions(InboundCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
     private Task _ticker = Task.CompletedTask;
-    private volatile NodeView _view = NodeView.Initial;
-    private volatile TaskCompletionSource _viewChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _storageTask = Task.CompletedTask;
+    private volatile ReplicaView _view = ReplicaView.Initial;
+    private int _tickPending;
+    private int _pendingCalls;
     private int _disposed;
 
     private RaftNode(NodeOptions options, ILoggerFactory loggers)
@@ -43,30 +60,18 @@ public sealed partial class RaftNode : IAsyncDisposable
         _options = options;
         _log = loggers.CreateLogger($"node-{options.Id}");
         var clusterId = options.EffectiveClusterId;
+        _calls = Channel.CreateBounded<ClientCall>(new BoundedChannelOptions(options.MaxPendingRequests) { SingleReader = true });
 
         _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions { Fsync = options.Fsync });
         var recovery = _storage.Recovery;
         if (recovery.TornTail is { } torn) _log.LogWarning("storage recovery: {TornTail}", torn);
         foreach (var note in recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
         var state = _storage.Load();
-        if (state.Snapshot is { } snap) _kv.Restore(snap.Data);
-
-        var raftOptions = new RaftOptions
-        {
-            Id = options.Id,
-            InitialConfig = ClusterConfig.OfVoters(Enumerable.Range(0, options.Servers.Count).ToArray()),
-            HeartbeatTicks = options.HeartbeatTicks,
-            ElectionTicks = options.ElectionTicks,
-        };
-        _raft = new Raft(raftOptions, state, new Random());
-        _log.LogInformation(
-            "node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
-            options.Id, options.Servers[options.Id], state.HardState.Term, _raft.FirstIndex, _raft.LastIndex, _raft.CommitIndex,
-            Path.GetFullPath(options.DataDirectory));
+        _writer = new StorageWriter(_storage, e => _control.Writer.TryWrite(e), _log, options.InjectedSyncDelay);
 
         var transport = new TransportOptions
         {
-            ListenEndPoint = ResolveEndPoint(options.Servers[options.Id]),
+            ListenEndPoint = ServerList.ResolveEndPoint(options.Servers[options.Id]),
             ClusterId = clusterId,
             NodeId = options.Id,
         };
@@ -74,6 +79,28 @@ public sealed partial class RaftNode : IAsyncDisposable
         for (var i = 0; i < options.Servers.Count; i++)
             if (i != options.Id) peers[i] = options.Servers[i];
         _peers = new PeerSender(transport, peers, loggers.CreateLogger($"node-{options.Id}.peers"));
+
+        var replicaOptions = new ReplicaOptions
+        {
+            Raft = new RaftOptions
+            {
+                Id = options.Id,
+                InitialConfig = ClusterConfig.OfVoters(Enumerable.Range(0, options.Servers.Count).ToArray()),
+                HeartbeatTicks = options.HeartbeatTicks,
+                ElectionTicks = options.ElectionTicks,
+            },
+            Servers = options.Servers,
+            SnapshotEntries = options.SnapshotEntries,
+            MaxValueBytes = options.MaxValueBytes,
+            CompactionRetryTicks = Math.Max(1, (int)(TimeSpan.FromSeconds(1) / options.TickInterval)),
+            TicksPerSecond = Math.Max(1, (int)Math.Round(TimeSpan.FromSeconds(1) / options.TickInterval)),
+        };
+        _replica = new Replica.Replica(replicaOptions, state, new Random(), _writer, new PeerOutbox(_peers), _log);
+        var core = _replica.Core;
+        _log.LogInformation(
+            "node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
+            options.Id, options.Servers[options.Id], state.HardState.Term, core.FirstIndex, core.LastIndex, core.CommitIndex,
+            Path.GetFullPath(options.DataDirectory));
         _server = new RaftServer(transport, _inbound.Writer, new ClientRequestHandler(this), loggers.CreateLogger($"node-{options.Id}.server"));
     }
 
@@ -90,6 +117,8 @@ public sealed partial class RaftNode : IAsyncDisposable
             node._storage.Dispose();
             throw;
         }
+        node._storageTask = Task.Factory.StartNew(() => node._writer.RunAsync(node._stop.Token), node._stop.Token,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         node._loop = Task.Run(() => node.RunLoopAsync(node._stop.Token));
         node._ticker = Task.Run(() => node.RunTickerAsync(node._stop.Token));
         return node;
@@ -97,73 +126,69 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     public int Id => _options.Id;
     public NodeOptions Options => _options;
-    public NodeView View => _view;
+    public ReplicaView View => _view;
     public IPEndPoint LocalEndPoint => _server.LocalEndPoint;
 
     /// <summary>Completes when the node has stopped; faulted if it stopped because of an error (corrupt storage, invariant broken).</summary>
     public Task Completion => _stopped.Task;
 
-    /// <summary>Publishes a new view (only the loop calls this) and wakes everyone waiting for a change.</summary>
-    private void SetView(NodeView view)
+    /// <summary>Publishes the replica's view (only the loop calls this).</summary>
+    private void SetView(ReplicaView view)
     {
-        if (view == _view) return;
-        _view = view;
-        var changed = _viewChanged;
-        _viewChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
+        if (!ReferenceEquals(view, _view)) _view = view;
     }
 
     /// <summary>
-    /// Waits, at most <paramref name="timeout"/>, until this node knows a leader (itself or another).
-    /// Returns the view then, or the last view when the time runs out.
+    /// Queues a client request for the loop. False when the node is at its limit of pending requests
+    /// (<see cref="NodeOptions.MaxPendingRequests"/>) or stopping: the caller answers "overloaded".
     /// </summary>
-    internal async Task<NodeView> WaitForLeaderAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    internal bool TryPost(ClientCall call)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        while (true)
+        if (Interlocked.Increment(ref _pendingCalls) > _options.MaxPendingRequests || !_calls.Writer.TryWrite(call))
         {
-            var changed = _viewChanged.Task;
-            var view = _view;
-            if (view.Role == Role.Leader || (view.Role == Role.Follower && view.LeaderId != NodeIds.None)) return view;
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return _view;
-            }
+            Interlocked.Decrement(ref _pendingCalls);
+            return false;
         }
+        return true;
     }
 
-    internal bool Post(NodeEvent e) => _events.Writer.TryWrite(e);
+    /// <summary>A request posted with <see cref="TryPost"/> was answered (or abandoned).</summary>
+    /// <summary>Hands a new watch to the loop; false when the node is stopping.</summary>
+    internal bool TryPostWatch(Watcher watcher) => _control.Writer.TryWrite(new WatchRegistration(watcher));
 
-    internal string? AddressOf(int nodeId) =>
-        nodeId >= 0 && nodeId < _options.Servers.Count ? _options.Servers[nodeId] : null;
+    internal void Released() => Interlocked.Decrement(ref _pendingCalls);
+
+    /// <summary>An answer made outside the loop (overload, timeout), with the leader hint of the published view.</summary>
+    internal ClientResponse Respond(ClientRequest request, ClientStatus status, string error)
+    {
+        var leader = _view.LeaderId;
+        var address = leader >= 0 && leader < _options.Servers.Count ? _options.Servers[leader] : null;
+        return new ClientResponse
+        {
+            Id = request.Id,
+            Status = status,
+            LeaderId = address is null ? null : leader,
+            LeaderAddress = address,
+            Error = error,
+        };
+    }
 
     private async Task RunTickerAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(_options.TickInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct)) _events.Writer.TryWrite(TickEvent.Instance);
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                // Ticks coalesce: while one waits in the queue (the loop is busy or stalled), the next is dropped,
+                // so a stall never turns into a burst of ticks that could fail a healthy CheckQuorum round.
+                if (Interlocked.Exchange(ref _tickPending, 1) == 0) _control.Writer.TryWrite(TickEvent.Instance);
+            }
         }
         catch (OperationCanceledException)
         {
             // stopping
         }
-    }
-
-    private static IPEndPoint ResolveEndPoint(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        var host = address[..colon].Trim('[', ']');
-        var port = int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        if (IPAddress.TryParse(host, out var ip)) return new IPEndPoint(ip, port);
-        var addresses = Dns.GetHostAddresses(host);
-        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses[0];
-        return new IPEndPoint(chosen, port);
     }
 
     /// <summary>
@@ -176,7 +201,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         if (!_loop.IsCompleted)
         {
             var shutdown = new ShutdownEvent();
-            if (Post(shutdown))
+            if (_control.Writer.TryWrite(shutdown))
             {
                 try
                 {
@@ -198,6 +223,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         await _server.DisposeAsync();
         try { await _loop; } catch (OperationCanceledException) { }
         try { await _ticker; } catch (OperationCanceledException) { }
+        try { await _storageTask; } catch (OperationCanceledException) { }
         await _peers.DisposeAsync();
         _storage.Dispose();
         _stop.Dispose();

@@ -60,6 +60,7 @@ public static class Program
                 Fsync = !parsed.GetValue(noFsync),
                 ClusterId = parsed.GetValue(clusterId),
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
+                InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             options.Validate();
         }

@@ -65,7 +65,7 @@ public class RaftStepBenchmarks
                 if (!node.HasReady) continue;
                 busy = true;
                 var ready = node.GetReady();
-                foreach (var m in ready.Messages) _network.Enqueue(m);
+                foreach (var m in ready.AllMessages) _network.Enqueue(m);
                 node.Advance(ready);
             }
             while (_network.TryDequeue(out var message))

@@ -6,7 +6,7 @@ using RaftKv.Jepsen.Tests.Runs;
 using RaftKv.Jepsen.Tests.Support;
 using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Protocol;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using RaftKv.Testing.Processes;
 using Xunit.Abstractions;
 

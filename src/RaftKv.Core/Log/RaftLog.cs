@@ -24,14 +24,16 @@ public sealed class RaftLog
             expected++;
         }
         Stabled = LastIndex;
+        _handedOut = LastIndex;
         Committed = Math.Clamp(state.HardState.Commit, SnapshotIndex, LastIndex);
         Applied = SnapshotIndex;
+        _applying = SnapshotIndex;
     }
 
     /// <summary>The newest snapshot (what the leader sends to followers that fell behind the log's start).</summary>
     public Snapshot? Snapshot { get; private set; }
 
-    /// <summary>A snapshot received from the leader that the driver has not yet made durable.</summary>
+    /// <summary>A snapshot received from the leader that has not yet been handed to the driver.</summary>
     public Snapshot? PendingSnapshot { get; private set; }
 
     public long SnapshotIndex { get; private set; }
@@ -42,8 +44,15 @@ public sealed class RaftLog
 
     /// <summary>Highest index known durable on this node's disk.</summary>
     public long Stabled { get; private set; }
+
+    /// <summary>Highest index handed to the driver for writing (durable or not yet): later Readies start after it.</summary>
+    private long _handedOut;
+
     public long Committed { get; private set; }
     public long Applied { get; private set; }
+
+    /// <summary>Highest committed index handed to the driver for applying (applied or about to be).</summary>
+    private long _applying;
 
     /// <summary>The term of the entry at <paramref name="index"/>, or -1 when it is compacted away or beyond the end.</summary>
     public long Term(long index)
@@ -134,6 +143,7 @@ public sealed class RaftLog
             _entries.RemoveRange((int)(first - SnapshotIndex - 1), (int)(LastIndex - first + 1));
             // The durable copy now has a suffix we no longer hold; the next Ready rewrites from here.
             Stabled = Math.Min(Stabled, first - 1);
+            _handedOut = Math.Min(_handedOut, first - 1);
         }
         for (var i = fromOffset; i < entries.Count; i++) _entries.Add(entries[i]);
     }
@@ -160,13 +170,37 @@ public sealed class RaftLog
         Committed = index;
     }
 
-    public IReadOnlyList<Entry> UnstableEntries() => Stabled >= LastIndex ? [] : Slice(Stabled + 1, LastIndex);
+    /// <summary>Entries not yet handed to the driver for writing; from now on they count as handed out.</summary>
+    public IReadOnlyList<Entry> TakeUnstableEntries()
+    {
+        var from = Math.Max(Stabled, _handedOut) + 1;
+        if (from > LastIndex) return [];
+        var entries = Slice(from, LastIndex);
+        _handedOut = LastIndex;
+        return entries;
+    }
 
-    public bool HasUnstable => Stabled < LastIndex;
+    public bool HasUnstable => Math.Max(Stabled, _handedOut) < LastIndex;
 
-    public IReadOnlyList<Entry> NextCommittedEntries() => Applied >= Committed ? [] : Slice(Applied + 1, Committed);
+    /// <summary>Committed entries not yet handed to the driver for applying; from now on they count as handed out.</summary>
+    public IReadOnlyList<Entry> TakeCommittedEntries()
+    {
+        var from = Math.Max(Applied, _applying) + 1;
+        if (from > Committed) return [];
+        var entries = Slice(from, Committed);
+        _applying = Committed;
+        return entries;
+    }
 
-    public bool HasNextCommitted => Applied < Committed;
+    public bool HasNextCommitted => Math.Max(Applied, _applying) < Committed;
+
+    /// <summary>A snapshot from the leader not yet handed to the driver; from now on it counts as handed out.</summary>
+    public Snapshot? TakePendingSnapshot()
+    {
+        var snapshot = PendingSnapshot;
+        PendingSnapshot = null;
+        return snapshot;
+    }
 
     public void StableTo(long index, long term)
     {
@@ -192,10 +226,12 @@ public sealed class RaftLog
         SnapshotTerm = snapshot.Metadata.Term;
         Committed = SnapshotIndex;
         Applied = SnapshotIndex;
+        _applying = SnapshotIndex;
+        // Nothing after the snapshot is held any more. The snapshot is written with the next Ready, and no
+        // acknowledgement that depends on it leaves before (MessagesAfterPersist).
         Stabled = SnapshotIndex;
+        _handedOut = SnapshotIndex;
     }
-
-    public void SnapshotPersisted() => PendingSnapshot = null;
 
     /// <summary>Discards entries up to <paramref name="snapshot"/>'s index, which the state machine has captured.</summary>
     public void Compact(Snapshot snapshot)

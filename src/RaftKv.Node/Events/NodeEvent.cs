@@ -1,4 +1,4 @@
 namespace RaftKv.Node.Events;
 
-/// <summary>Something for the event loop to do; everything reaches the Raft core through the loop's channel.</summary>
-public abstract record NodeEvent;
+/// <summary>Something for the loop to hand to the replica; everything reaches it through the loop's channels.</summary>
+public abstract class NodeEvent;

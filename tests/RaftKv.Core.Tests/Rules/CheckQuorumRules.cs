@@ -62,7 +62,7 @@ public sealed class CheckQuorumRules
         follower.Term.Should().Be(term, "adopting the term would depose a healthy leader");
         follower.Vote.Should().Be(1);
         follower.LeaderId.Should().Be(1);
-        follower.GetReady().Messages.Should().BeEmpty();
+        follower.GetReady().AllMessages.Should().BeEmpty();
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class CheckQuorumRules
 
         follower.Term.Should().Be(term + 1);
         follower.Vote.Should().Be(3);
-        follower.GetReady().Messages.Should().ContainSingle(m => m.Type == MessageType.VoteResponse && !m.Reject);
+        follower.GetReady().AllMessages.Should().ContainSingle(m => m.Type == MessageType.VoteResponse && !m.Reject);
     }
 
     [Fact]

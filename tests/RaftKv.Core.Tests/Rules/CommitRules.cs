@@ -101,10 +101,10 @@ public sealed class CommitRules
             Entries = [new Entry(2, 1, EntryType.Command, Build.Command("x"))],
         });
 
-        // The driver fsyncs a Ready before sending its messages, so an ack never outruns the disk.
+        // The acknowledgement waits for the fsync, so it never outruns the disk.
         var ready = follower.GetReady();
         ready.Entries.Should().ContainSingle(e => e.Index == 2);
-        ready.Messages.Should().ContainSingle(m => m.Type == MessageType.AppendResponse && m.Index == 2);
+        ready.MessagesAfterPersist.Should().ContainSingle(m => m.Type == MessageType.AppendResponse && m.Index == 2);
         ready.MustSync.Should().BeTrue();
     }
 

@@ -21,8 +21,8 @@ public sealed class ElectionRules
         node.Role.Should().Be(Role.PreCandidate);
         node.Term.Should().Be(0, "a pre-candidate asks before it raises its term");
         var ready = node.GetReady();
-        ready.Messages.Should().HaveCount(2).And.OnlyContain(m => m.Type == MessageType.PreVote && m.Term == 1);
-        ready.Messages.Select(m => m.To).Should().BeEquivalentTo([2, 3]);
+        ready.AllMessages.Should().HaveCount(2).And.OnlyContain(m => m.Type == MessageType.PreVote && m.Term == 1);
+        ready.AllMessages.Select(m => m.To).Should().BeEquivalentTo([2, 3]);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class ElectionRules
                 sinceLast++;
                 var ready = node.GetReady();
                 node.Advance(ready);
-                if (ready.Messages.Any(m => m.Type == MessageType.PreVote))
+                if (ready.AllMessages.Any(m => m.Type == MessageType.PreVote))
                 {
                     timeouts.Add(sinceLast);
                     sinceLast = 0;
@@ -76,7 +76,7 @@ public sealed class ElectionRules
         voter.Step(new Message { Type = MessageType.Vote, From = 2, To = 1, Term = 3, Index = candidateLastIndex, LogTerm = candidateLastTerm });
 
         var ready = voter.GetReady();
-        ready.Messages.Should().ContainSingle().Which.Should().Match<Message>(m =>
+        ready.AllMessages.Should().ContainSingle().Which.Should().Match<Message>(m =>
             m.Type == MessageType.VoteResponse && m.To == 2 && m.Reject);
         voter.Vote.Should().Be(NodeIds.None);
         voter.Term.Should().Be(3, "a vote request of a higher term still moves our term (§5.1)");
@@ -92,7 +92,7 @@ public sealed class ElectionRules
 
         voter.Step(new Message { Type = MessageType.Vote, From = 2, To = 1, Term = 3, Index = candidateLastIndex, LogTerm = candidateLastTerm });
 
-        voter.GetReady().Messages.Should().ContainSingle().Which.Reject.Should().BeFalse();
+        voter.GetReady().AllMessages.Should().ContainSingle().Which.Reject.Should().BeFalse();
         voter.Vote.Should().Be(2);
     }
 
@@ -106,7 +106,7 @@ public sealed class ElectionRules
         voter.Step(VoteRequest(3));
         voter.Step(VoteRequest(2)); // a retransmission from the candidate we chose
 
-        var responses = voter.GetReady().Messages;
+        var responses = voter.GetReady().AllMessages;
         responses.Should().HaveCount(3);
         responses[0].Should().Match<Message>(m => m.To == 2 && !m.Reject);
         responses[1].Should().Match<Message>(m => m.To == 3 && m.Reject);
@@ -123,7 +123,7 @@ public sealed class ElectionRules
 
         // The driver persists a Ready before sending its messages: the vote must be in the same Ready.
         var ready = voter.GetReady();
-        ready.Messages.Should().ContainSingle(m => m.Type == MessageType.VoteResponse && !m.Reject);
+        ready.AllMessages.Should().ContainSingle(m => m.Type == MessageType.VoteResponse && !m.Reject);
         ready.HardState.Should().Be(new HardState(1, 2, 0));
         ready.MustSync.Should().BeTrue();
     }
@@ -137,7 +137,7 @@ public sealed class ElectionRules
 
         var ready = node.GetReady();
         ready.HardState.Should().Be(new HardState(1, 1, 0));
-        ready.Messages.Should().HaveCount(2).And.OnlyContain(m => m.Type == MessageType.Vote && m.Term == 1);
+        ready.AllMessages.Should().HaveCount(2).And.OnlyContain(m => m.Type == MessageType.Vote && m.Term == 1);
     }
 
     [Fact]
@@ -255,7 +255,7 @@ public sealed class ElectionRules
         node.Term.Should().Be(3);
         node.Vote.Should().Be(NodeIds.None);
         node.Role.Should().Be(Role.Follower);
-        node.GetReady().Messages.Should().OnlyContain(m => m.Reject && m.Term == 3);
+        node.GetReady().AllMessages.Should().OnlyContain(m => m.Reject && m.Term == 3);
     }
 
     [Fact]
@@ -266,7 +266,7 @@ public sealed class ElectionRules
 
         voter.Step(new Message { Type = MessageType.Vote, From = 2, To = 1, Term = 3, Index = 9, LogTerm = 1 });
 
-        var reply = voter.GetReady().Messages.Should().ContainSingle().Subject;
+        var reply = voter.GetReady().AllMessages.Should().ContainSingle().Subject;
         reply.Should().Match<Message>(m => m.Type == MessageType.VoteResponse && m.Reject && m.Term == 5);
         voter.Term.Should().Be(5);
         voter.Vote.Should().Be(NodeIds.None);
@@ -295,7 +295,7 @@ public sealed class ElectionRules
 
         node.Step(new Message { Type = MessageType.Append, From = 2, To = 1, Term = 2, Index = 2, LogTerm = 2 });
 
-        var reply = node.GetReady().Messages.Should().ContainSingle().Subject;
+        var reply = node.GetReady().AllMessages.Should().ContainSingle().Subject;
         reply.Type.Should().Be(MessageType.AppendResponse);
         reply.Term.Should().Be(3);
         node.LastIndex.Should().Be(2, "nothing from a stale leader is appended");

@@ -111,7 +111,7 @@ public sealed class LogRepairRules
         var ready = leader.Raft.GetReady();
 
         leader.Raft.Progress[3].Match.Should().Be(1);
-        ready.Messages.Should().Contain(m => m.Type == MessageType.Append && m.To == 3 && m.Index == 1 && m.Entries.Length == last - 1);
+        ready.AllMessages.Should().Contain(m => m.Type == MessageType.Append && m.To == 3 && m.Index == 1 && m.Entries.Length == last - 1);
         leader.Raft.CommitIndex.Should().Be(last, "what was committed stays committed");
     }
 }

@@ -46,7 +46,7 @@ public sealed class PreVoteRules
 
         voter.Step(new Message { Type = MessageType.PreVote, From = 2, To = 1, Term = 3, Index = 2, LogTerm = 1 });
 
-        var reply = voter.GetReady().Messages.Should().ContainSingle().Subject;
+        var reply = voter.GetReady().AllMessages.Should().ContainSingle().Subject;
         reply.Should().Match<Message>(m => m.Type == MessageType.PreVoteResponse && m.Reject && m.Term == 2);
         voter.Term.Should().Be(2, "a pre-vote request never changes the voter's term");
         voter.Vote.Should().Be(NodeIds.None);
@@ -59,7 +59,7 @@ public sealed class PreVoteRules
 
         voter.Step(new Message { Type = MessageType.PreVote, From = 2, To = 1, Term = 2, Index = 1, LogTerm = 1 });
 
-        var reply = voter.GetReady().Messages.Should().ContainSingle().Subject;
+        var reply = voter.GetReady().AllMessages.Should().ContainSingle().Subject;
         reply.Should().Match<Message>(m => m.Type == MessageType.PreVoteResponse && !m.Reject && m.Term == 2);
         voter.Term.Should().Be(1);
         voter.Vote.Should().Be(3, "its real vote for this term is untouched");

@@ -34,7 +34,7 @@ public sealed class TestNode
     /// <summary>Snapshots this node received from a leader and installed.</summary>
     public List<Snapshot> InstalledSnapshots { get; } = [];
 
-    /// <summary>Handles one Ready completely and returns the messages to send.</summary>
+    /// <summary>Handles one Ready completely and returns the messages to send (those that may go at once, then those that waited for the write).</summary>
     public IReadOnlyList<Message> HandleReady()
     {
         var ready = Raft.GetReady();
@@ -52,7 +52,7 @@ public sealed class TestNode
         }
         ReadStates.AddRange(ready.ReadStates);
         Raft.Advance(ready);
-        return ready.Messages;
+        return [.. ready.Messages, .. ready.MessagesAfterPersist];
     }
 
     /// <summary>Takes a snapshot of the state machine at the applied index and compacts the log (and the disk) up to it.</summary>

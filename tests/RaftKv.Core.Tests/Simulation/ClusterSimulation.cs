@@ -309,7 +309,7 @@ public sealed class ClusterSimulation
         if (Has(FaultKinds.CrashesDuringReady) && !_healed && _rng.NextDouble() < _s.ReadyCrashRate) crashAt = _rng.Next(3);
         if ((_sabotage & Sabotage.SendBeforePersist) != 0)
         {
-            foreach (var m in ready.Messages) Send(node, m);
+            foreach (var m in ready.AllMessages) Send(node, m);
             if (crashAt >= 0)
             {
                 Crash(node, "after sending, before persisting (sabotaged order)");
@@ -319,6 +319,7 @@ public sealed class ClusterSimulation
         }
         else
         {
+            foreach (var m in ready.Messages) Send(node, m);
             if (crashAt == 0)
             {
                 Crash(node, "before persisting its Ready");
@@ -330,11 +331,12 @@ public sealed class ClusterSimulation
                 Crash(node, "after persisting, before sending");
                 return;
             }
-            var send = crashAt == 2 ? _rng.Next(ready.Messages.Count + 1) : ready.Messages.Count;
-            for (var i = 0; i < send; i++) Send(node, ready.Messages[i]);
+            var after = ready.MessagesAfterPersist;
+            var send = crashAt == 2 ? _rng.Next(after.Count + 1) : after.Count;
+            for (var i = 0; i < send; i++) Send(node, after[i]);
             if (crashAt == 2)
             {
-                Crash(node, $"after sending {send} of {ready.Messages.Count} messages");
+                Crash(node, $"after sending {send} of {after.Count} messages");
                 return;
             }
         }

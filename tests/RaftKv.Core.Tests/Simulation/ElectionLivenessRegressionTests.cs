@@ -25,7 +25,7 @@ public sealed class ElectionLivenessRegressionTests
                 while (core.HasReady)
                 {
                     var ready = core.GetReady();
-                    foreach (var m in ready.Messages) queue.Enqueue(m);
+                    foreach (var m in ready.AllMessages) queue.Enqueue(m);
                     core.Advance(ready);
                 }
             }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using RaftKv.Client;
 using RaftKv.Protocol;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 
 namespace RaftKv.Jepsen.Tests.Workload;
 

@@ -1,0 +1,28 @@
+namespace RaftKv.Node.Events;
+
+/// <summary>News from the storage writer: a request is durable, a compaction finished, the disk filled or has room again, or it failed for good.</summary>
+public sealed class StorageEvent : NodeEvent
+{
+    private StorageEvent(StorageEventKind kind, long id, bool flag, Exception? failure)
+    {
+        Kind = kind;
+        Id = id;
+        Flag = flag;
+        Failure = failure;
+    }
+
+    public StorageEventKind Kind { get; }
+
+    /// <summary>The request id (<see cref="StorageEventKind.Persisted"/>, <see cref="StorageEventKind.Compacted"/>).</summary>
+    public long Id { get; }
+
+    /// <summary>Compacted: the snapshot was stored. DiskFull: the disk is full (false: writable again).</summary>
+    public bool Flag { get; }
+
+    public Exception? Failure { get; }
+
+    public static StorageEvent Persisted(long id) => new(StorageEventKind.Persisted, id, false, null);
+    public static StorageEvent Compacted(long id, bool stored) => new(StorageEventKind.Compacted, id, stored, null);
+    public static StorageEvent DiskFull(bool full) => new(StorageEventKind.DiskFull, 0, full, null);
+    public static StorageEvent Failed(Exception failure) => new(StorageEventKind.Failed, 0, false, failure);
+}

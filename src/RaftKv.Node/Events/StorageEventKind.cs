@@ -1,0 +1,9 @@
+namespace RaftKv.Node.Events;
+
+public enum StorageEventKind
+{
+    Persisted,
+    Compacted,
+    DiskFull,
+    Failed,
+}

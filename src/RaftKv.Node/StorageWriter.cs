@@ -1,0 +1,164 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using RaftKv.Core;
+using RaftKv.Node.Events;
+using RaftKv.Replica.Io;
+using RaftKv.Storage;
+
+namespace RaftKv.Node;
+
+/// <summary>
+/// The storage writer (DESIGN.md "Replica and host"): a task of its own that carries out the replica's persistence
+/// requests in order, so the loop keeps ticking, heartbeating and serving reads while the disk works. Requests that
+/// queued up during an fsync are written together with one fsync (group commit). Each completion goes back to the
+/// loop as a <see cref="StorageEvent"/>. A full disk is waited out here, never by the loop: the write is retried
+/// until space returns and the replica refuses client writes meanwhile; the node never exits for it.
+/// </summary>
+public sealed class StorageWriter : IStorageQueue
+{
+    private static readonly TimeSpan FullDiskRetry = TimeSpan.FromMilliseconds(500);
+
+    private readonly RaftStorage _storage;
+    private readonly Action<StorageEvent> _report;
+    private readonly ILogger _log;
+    private readonly TimeSpan _injectedSyncDelay;
+    private readonly Channel<object> _requests = Channel.CreateUnbounded<object>(new() { SingleReader = true, SingleWriter = true });
+    private readonly List<PersistRequest> _batch = [];
+    private bool _full;
+
+    /// <param name="injectedSyncDelay">Added to every write (tests of a slow disk); zero in production.</param>
+    public StorageWriter(RaftStorage storage, Action<StorageEvent> report, ILogger log, TimeSpan injectedSyncDelay)
+    {
+        _storage = storage;
+        _report = report;
+        _log = log;
+        _injectedSyncDelay = injectedSyncDelay;
+    }
+
+    public void Persist(PersistRequest request) => _requests.Writer.TryWrite(request);
+
+    public void Compact(CompactRequest request) => _requests.Writer.TryWrite(request);
+
+    /// <summary>Runs until <paramref name="ct"/> is cancelled or the storage fails (reported as <see cref="StorageEventKind.Failed"/>).</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await _requests.Reader.WaitToReadAsync(ct))
+            {
+                while (_requests.Reader.TryPeek(out var next))
+                {
+                    if (next is PersistRequest)
+                    {
+                        // Group commit: every persistence request queued right now goes into one write, one fsync.
+                        while (_requests.Reader.TryPeek(out var p) && p is PersistRequest persist)
+                        {
+                            _requests.Reader.TryRead(out _);
+                            _batch.Add(persist);
+                        }
+                        await WriteBatchAsync(ct);
+                    }
+                    else
+                    {
+                        _requests.Reader.TryRead(out _);
+                        await CompactAsync((CompactRequest)next, ct);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopping
+        }
+        catch (Exception ex)
+        {
+            _report(StorageEvent.Failed(ex));
+        }
+    }
+
+    private async Task WriteBatchAsync(CancellationToken ct)
+    {
+        HardState? hardState = null;
+        Snapshot? snapshot = null;
+        var entries = new List<Entry>();
+        foreach (var r in _batch)
+        {
+            if (r.Snapshot is { } s)
+            {
+                // A snapshot from the leader replaces everything before it, including entries of earlier requests.
+                snapshot = s;
+                entries.Clear();
+            }
+            if (r.Entries.Count > 0)
+            {
+                // A later request may overwrite a suffix of an earlier one (the leader changed): cut it first.
+                var first = r.Entries[0].Index;
+                var keep = entries.FindIndex(e => e.Index >= first);
+                if (keep >= 0) entries.RemoveRange(keep, entries.Count - keep);
+                entries.AddRange(r.Entries);
+            }
+            hardState = r.HardState ?? hardState;
+        }
+        await RetryWhileFullAsync(() => _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
+        foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id));
+        _batch.Clear();
+    }
+
+    private async Task CompactAsync(CompactRequest request, CancellationToken ct)
+    {
+        if (request.HardState is { } hs)
+            await RetryWhileFullAsync(() => _storage.Save(hs, [], null), "writing the hard state", ct);
+        try
+        {
+            await DelayAsync(ct);
+            _storage.Compact(request.Snapshot);
+            Writable();
+            _report(StorageEvent.Compacted(request.Id, stored: true));
+        }
+        catch (StorageFullException ex)
+        {
+            // Nothing changed on disk: the log is whole. The replica tries again later.
+            Full($"writing the snapshot at index {request.Snapshot.Metadata.Index}", ex);
+            _report(StorageEvent.Compacted(request.Id, stored: false));
+        }
+    }
+
+    private async Task RetryWhileFullAsync(Action write, string what, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                await DelayAsync(ct);
+                write();
+                Writable();
+                return;
+            }
+            catch (StorageFullException ex)
+            {
+                // Nothing was acknowledged on the strength of this batch: wait for space and write it again.
+                Full(what, ex);
+                await Task.Delay(FullDiskRetry, ct);
+            }
+        }
+    }
+
+    private ValueTask DelayAsync(CancellationToken ct) =>
+        _injectedSyncDelay > TimeSpan.Zero ? new ValueTask(Task.Delay(_injectedSyncDelay, ct)) : ValueTask.CompletedTask;
+
+    private void Full(string what, StorageFullException ex)
+    {
+        if (_full) return;
+        _full = true;
+        _log.LogError("disk full while {What}, refusing writes until space returns: {Reason}", what, ex.Message);
+        _report(StorageEvent.DiskFull(true));
+    }
+
+    private void Writable()
+    {
+        if (!_full) return;
+        _full = false;
+        _log.LogWarning("disk writable again; resuming writes");
+        _report(StorageEvent.DiskFull(false));
+    }
+}

@@ -1,0 +1,50 @@
+using RaftKv.Core;
+using RaftKv.Replica.Io;
+
+namespace RaftKv.Replica;
+
+/// <summary>What the replica decides with, beyond the Raft core's own options. Time is counted in ticks.</summary>
+public sealed record ReplicaOptions
+{
+    /// <summary>The Raft core's options (id, membership, election and heartbeat ticks).</summary>
+    public required RaftOptions Raft { get; init; }
+
+    /// <summary>Every member's "host:port" by node id, for leader hints in answers and the status view.</summary>
+    public required IReadOnlyList<string> Servers { get; init; }
+
+    /// <summary>Take a snapshot and compact the log once this many entries were applied since the last one.</summary>
+    public long SnapshotEntries { get; init; } = 50_000;
+
+    /// <summary>Largest value a client may store, in bytes.</summary>
+    public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
+
+    /// <summary>
+    /// How long a request that needs a leader waits while an election is under way, instead of bouncing with no
+    /// leader to try; 0 means twice the election timeout.
+    /// </summary>
+    public int LeaderWaitTicks { get; init; }
+
+    /// <summary>After a snapshot could not be stored (disk full), wait this long before trying again.</summary>
+    public int CompactionRetryTicks { get; init; } = 100;
+
+    /// <summary>Client sessions the state machine remembers (the same on every node).</summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
+
+    /// <summary>Ticks in one second of the host's clock: lease TTLs are seconds, and the leader counts them in ticks.</summary>
+    public int TicksPerSecond { get; init; } = 100;
+
+    /// <summary>Leader-only periodic proposals (see <see cref="ILeaderDuty"/>).</summary>
+    public IReadOnlyList<ILeaderDuty> LeaderDuties { get; init; } = [];
+
+    internal int EffectiveLeaderWaitTicks => LeaderWaitTicks > 0 ? LeaderWaitTicks : 2 * Raft.ElectionTicks;
+
+    public void Validate()
+    {
+        Raft.Validate();
+        if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
+        if (MaxValueBytes < 1) throw new ArgumentException($"the value limit must be positive, was {MaxValueBytes}");
+        if (MaxSessions < 1) throw new ArgumentException($"MaxSessions must be at least 1, was {MaxSessions}");
+        if (TicksPerSecond < 1) throw new ArgumentException($"TicksPerSecond must be at least 1, was {TicksPerSecond}");
+        if (CompactionRetryTicks < 1) throw new ArgumentException($"CompactionRetryTicks must be at least 1, was {CompactionRetryTicks}");
+    }
+}
