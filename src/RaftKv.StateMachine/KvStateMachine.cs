@@ -256,7 +256,13 @@ public sealed class KvStateMachine
         {
             // A transaction is remembered by whether it succeeded; its other results are not kept.
             var found = result.Succeeded ?? result.Found;
-            var stored = command.Op == KvOp.Set ? result.StoredValue : null;
+            // A lease grant remembers its lease id (as the JSON number), so a retry learns which lease it made.
+            var stored = command.Op switch
+            {
+                KvOp.Set => result.StoredValue,
+                KvOp.LeaseGrant when result.Kind == KvResultKind.Applied => Encoding.UTF8.GetBytes(result.LeaseId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                _ => null,
+            };
             if (session is null) _sessions.Add(new string(command.ClientId), command.Seq, found, stored, index);
             else _sessions.Record(session, command.Seq, found, stored, index);
         }

@@ -126,7 +126,11 @@ public static class DataRequests
                 Succeeded = result.Succeeded ?? result.Found,
                 Responses = result.Responses is { } r ? [.. r] : null,
             },
-            ClientOp.LeaseGrant => response with { Status = ClientStatus.Ok, LeaseId = result.Kind == KvResultKind.Remembered ? null : result.LeaseId },
+            ClientOp.LeaseGrant => response with
+            {
+                Status = ClientStatus.Ok,
+                LeaseId = result.Kind == KvResultKind.Remembered ? result.Value?.GetInt64() : result.LeaseId,
+            },
             _ => response with { Status = ClientStatus.Ok, Deleted = result.Deleted },
         };
     }
