@@ -19,18 +19,26 @@ internal static class WatchCommand
             Description = "Start with the changes at revision R and later (exit code 5 if they were compacted away); default: changes from now on",
             HelpName = "R",
         };
+        var count = new Option<int?>("--count")
+        {
+            Description = "Exit (code 0) after N events instead of running until Ctrl+C: scripts wait for a change with --count 1",
+            HelpName = "N",
+        };
         var command = new Command("watch",
             "Stream changes of KEY until Ctrl+C, in revision order with none skipped or repeated, resuming on another node when one fails. "
             + "--json: one {\"type\",\"key\",\"value\",\"modRevision\",\"version\"} per line");
         command.Arguments.Add(key);
         command.Options.Add(prefix);
         command.Options.Add(fromRevision);
+        command.Options.Add(count);
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var k = context.Get(key) ?? "";
             var isPrefix = context.Get(prefix);
             if (!isPrefix) KeyArguments.Validate(k);
             if (context.Get(fromRevision) is < 1) throw new UsageException("--from-revision takes a revision >= 1");
+            var remaining = context.Get(count) ?? int.MaxValue;
+            if (remaining < 1) throw new UsageException("--count takes a number >= 1");
 
             void Retry(string reason) => context.Error.WriteLine($"watch: {reason}");
             context.Client.WatchRetry += Retry;
@@ -51,6 +59,7 @@ internal static class WatchCommand
                         await context.Output.WriteLineAsync(line).ConfigureAwait(false);
                     }
                     await context.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (--remaining == 0) break;
                 }
             }
             catch (WatchCompactedException e)
