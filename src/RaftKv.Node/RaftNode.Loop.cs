@@ -90,6 +90,9 @@ public sealed partial class RaftNode
             case WatchRegistration w:
                 _replica.Watch(w.Watcher);
                 break;
+            case TransferLeadershipEvent t:
+                HandleTransfer(t);
+                break;
         }
     }
 

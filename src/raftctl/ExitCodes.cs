@@ -21,6 +21,9 @@ public static class ExitCodes
     /// <summary>watch --from-revision older than every node's history: those events are gone (the message names the earliest revision left).</summary>
     public const int Compacted = 5;
 
+    /// <summary><c>raftctl check</c> found a history that is not linearizable (the counterexample is printed).</summary>
+    public const int NotLinearizable = 6;
+
     /// <summary>Interrupted (Ctrl+C), as shells report SIGINT.</summary>
     public const int Interrupted = 130;
 }

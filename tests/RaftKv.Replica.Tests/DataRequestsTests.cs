@@ -151,14 +151,15 @@ public sealed class DataRequestsTests
     public void A_retried_lease_grant_learns_the_id_of_the_lease_it_made()
     {
         var kv = new KvStateMachine();
-        var grant = new ClientRequest { Op = ClientOp.LeaseGrant, Ttl = 5, ClientId = "c", Seq = 1 };
+        kv.Apply(1, KvCommandCodec.EncodeRegister());
+        var grant = new ClientRequest { Op = ClientOp.LeaseGrant, Ttl = 5, Session = 1, Seq = 1 };
         var command = KvCommandCodec.Encode(DataRequests.ToCommand(grant));
-        var first = DataRequests.ToResponse(grant, kv.Apply(1, command), 1, Header);
+        var first = DataRequests.ToResponse(grant, kv.Apply(2, command), 2, Header);
 
-        var retry = DataRequests.ToResponse(grant, kv.Apply(2, command), 2, Header);
+        var retry = DataRequests.ToResponse(grant, kv.Apply(3, command), 3, Header);
 
-        first.LeaseId.Should().Be(1);
-        retry.LeaseId.Should().Be(1);
+        first.LeaseId.Should().Be(2);
+        retry.LeaseId.Should().Be(2);
         kv.LeaseCount.Should().Be(1, "the retry is not applied again");
     }
 }

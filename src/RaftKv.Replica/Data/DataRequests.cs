@@ -62,8 +62,6 @@ public static class DataRequests
             return $"the key is longer than {ProtocolLimits.MaxKeyBytes} bytes";
         if (request.End is { } end && Encoding.UTF8.GetByteCount(end) > ProtocolLimits.MaxKeyBytes)
             return $"end is longer than {ProtocolLimits.MaxKeyBytes} bytes";
-        if (IsWrite(request.Op) && request.ClientId is not null && request.Seq <= 0)
-            return "seq must be positive when clientId is given";
         return null;
     }
 
@@ -86,14 +84,13 @@ public static class DataRequests
             ClientOp.LeaseRevoke => new KvCommand { Op = KvOp.LeaseRevoke, Lease = request.Lease ?? 0 },
             _ => throw new ArgumentException($"{request.Op} is not a write", nameof(request)),
         };
-        return command with { ClientId = request.ClientId, Seq = request.Seq };
+        return command with { Session = request.Session ?? 0, Seq = request.Seq };
     }
 
     /// <summary>The response to a write, from what applying its entry gave.</summary>
     public static ClientResponse ToResponse(ClientRequest request, KvResult result, long index, ClientResponse header)
     {
-        if (result.IsDuplicate)
-            return header with { Status = ClientStatus.BadRequest, Error = $"seq {request.Seq} is older than the last write of client '{request.ClientId}'" };
+        // Session outcomes (registered, expired, duplicate) are answered by the replica before this is called.
         if (result.Kind == KvResultKind.Rejected)
             return header with { Status = ClientStatus.NotFound, Error = result.Error, Revision = index };
 

@@ -19,6 +19,7 @@ internal static class DeleteCommand
         };
         var guards = new WriteGuardOptions();
         var command = new Command("delete", "Remove KEY (exit code 1 if it did not exist, 4 if an --if-... condition fails), or every key with --prefix P");
+        command.Aliases.Add("del");
         command.Arguments.Add(key);
         command.Options.Add(prefix);
         guards.AddTo(command);
@@ -46,11 +47,12 @@ internal static class DeleteCommand
                 return ExitCodes.Success;
             }
 
+            if (k is null) throw new UsageException("delete needs KEY or --prefix P");
             k = KeyArguments.Validate(k);
             var response = await context.Client.DeleteAsync(k, guards.Read(context, null), cancellationToken).ConfigureAwait(false);
             if (response.Status == ClientStatus.ConditionFailed) return WriteGuardOptions.ConditionFailed(context, k, response);
             if (response.Status is not (ClientStatus.Ok or ClientStatus.NotFound)) return context.Unexpected(response);
-            if (context.Json) context.WriteResponse(response);
+            if (context.Json) context.WriteWriteResult("delete", k, response);
             if (response.Status == ClientStatus.NotFound)
             {
                 context.Error.WriteLine($"key not found: {k}");

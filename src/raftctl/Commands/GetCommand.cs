@@ -23,6 +23,7 @@ internal static class GetCommand
         var limit = new Option<int?>("--limit") { Description = "Return at most N keys of a range (the count and \"more\" still describe the whole range)", HelpName = "N" };
         var keysOnly = new Option<bool>("--keys-only") { Description = "Range: print the keys only, one per line (--json: kvs without values)" };
         var countOnly = new Option<bool>("--count-only") { Description = "Range: print only how many keys it holds" };
+        var raw = new Option<bool>("--raw") { Description = "Print a string value as its text, without quotes or escapes (other values as JSON)" };
         var command = new Command("get", "Print the value of KEY as JSON (exit code 1 if missing), every key and value as one JSON object, or a range (--prefix, --from/--to)");
         command.Arguments.Add(key);
         command.Options.Add(stale);
@@ -32,6 +33,7 @@ internal static class GetCommand
         command.Options.Add(limit);
         command.Options.Add(keysOnly);
         command.Options.Add(countOnly);
+        command.Options.Add(raw);
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var k = context.Get(key);
@@ -77,7 +79,8 @@ internal static class GetCommand
             }
             else if (found)
             {
-                if (response.Value is { } value) context.WriteJson(value);
+                if (response.Value is { ValueKind: System.Text.Json.JsonValueKind.String } text && context.Get(raw)) context.Output.WriteLine(text.GetString());
+                else if (response.Value is { } value) context.WriteJson(value);
                 else context.Output.WriteLine("null");
             }
             if (found) return ExitCodes.Success;

@@ -81,7 +81,7 @@ internal static class LeaseCommand
                 return ExitCodes.NotFound;
             }
             if (response.Status != ClientStatus.Ok) return context.Unexpected(response);
-            if (context.Json) context.WriteResponse(response);
+            if (context.Json) context.WriteJson(w => { w.WriteStartObject(); w.WriteNumber("id", lease); w.WriteNumber("deleted", response.Deleted ?? 0); w.WriteEndObject(); });
             else context.Output.WriteLine($"OK ({response.Deleted ?? 0} keys deleted)");
             return ExitCodes.Success;
         });

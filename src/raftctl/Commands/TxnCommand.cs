@@ -11,7 +11,7 @@ internal static class TxnCommand
 
     public static Command Create(Cli cli)
     {
-        var file = new Argument<string?>("FILE") { Description = "The transaction document; - or absent: read it from stdin", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<string?>("FILE") { Description = "The transaction document; - or absent: read it from stdin (at the interactive prompt, give FILE)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("txn",
             "Apply a transaction atomically (one log entry): if every compare holds run the success ops, else the failure ops. "
             + "Prints succeeded/failed and the results of get ops; exit code 4 when the failure branch ran. Document: " + Example
@@ -24,7 +24,7 @@ internal static class TxnCommand
             try
             {
                 text = path is null or "-"
-                    ? await context.Input.ReadToEndAsync(cancellationToken).ConfigureAwait(false)
+                    ? await cli.Input.ReadToEndAsync(cancellationToken).ConfigureAwait(false)
                     : await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException e)
