@@ -28,6 +28,7 @@ internal sealed class CommandContext(
     public ParseResult Parse { get; } = parse;
     public TextWriter Output { get; } = output;
     public TextWriter Error { get; } = error;
+
     public bool Json { get; } = parse.GetValue(options.Json);
     public bool IndentJson { get; } = indentJson;
 
@@ -127,6 +128,8 @@ internal sealed class CommandContext(
         else writer.WriteNull("index");
         if (response.LeaderId is int leader) writer.WriteNumber("leaderId", leader);
         else writer.WriteNull("leaderId");
+        if (response.Revision is long revision) writer.WriteNumber("revision", revision);
+        if (response.Deleted is long deleted) writer.WriteNumber("deleted", deleted);
         writer.WriteEndObject();
     });
 
