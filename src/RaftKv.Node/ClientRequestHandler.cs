@@ -55,6 +55,10 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var response = await AnswerAsync(request, cancellationToken);
         node.Metrics.OnRequest(request.Op, response.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        // A write this node took into its log as leader (committed or not); refusals and redirects are not proposals.
+        if (request.Op is ClientOp.Set or ClientOp.Delete && response.Status is not (ClientStatus.NotLeader or ClientStatus.BadRequest)
+            && response.Error != Overloaded)
+            node.Metrics.OnProposal();
         return response;
     }
 
@@ -62,7 +66,6 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
     {
         var call = new ClientCall(request);
         if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, Overloaded);
-        if (request.Op is ClientOp.Set or ClientOp.Delete) node.Metrics.OnProposal();
         try
         {
             return await call.Done.Task.WaitAsync(node.Options.RequestTimeout, cancellationToken);

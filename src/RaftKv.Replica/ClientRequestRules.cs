@@ -13,15 +13,8 @@ public static class ClientRequestRules
     {
         if (request.Op == ClientOp.Log && (request.Limit is <= 0 || request.From is < 0))
             return "from must be >= 0 and limit > 0";
-        if (DataRequests.IsWrite(request.Op))
-        {
-            if (request.ClientId is not null)
-                return "clientId is retired: register a session (op \"register\") and send its id as \"session\" (docs/PROTOCOL.md, Sessions)";
-            if (request.Session is { } session && (session <= 0 || request.Seq <= 0))
-                return "session and seq must both be positive";
-            if (request.Session is null && request.Seq != 0)
-                return "seq needs a session";
-        }
+        if (DataRequests.IsWrite(request.Op) && SessionRequests.Validate(request) is { } sessionError)
+            return sessionError;
         // Keys, values, ranges, guards, transactions, leases and watches: the data API's rules.
         return DataRequests.Validate(request);
     }

@@ -205,24 +205,10 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>
-    /// The answer to a write (or register) whose entry was applied at <paramref name="index"/> with <paramref name="result"/>:
-    /// the one mapping from <see cref="KvResultKind"/> to <see cref="ClientStatus"/> (docs/PROTOCOL.md, "Sessions").
-    /// </summary>
+    /// <summary>The answer to a write (or register) whose entry was applied at <paramref name="index"/> with <paramref name="result"/>.</summary>
     private ClientResponse WriteAnswer(ClientRequest request, long index, KvResult result)
     {
-        switch (result.Kind)
-        {
-            case KvResultKind.Registered:
-                return Respond(request, ClientStatus.Ok) with { Session = index, Index = index };
-            case KvResultKind.SessionExpired:
-                return Respond(request, ClientStatus.SessionExpired) with
-                {
-                    Error = $"session {request.Session} does not exist (never registered, or expired): the write was not applied; register a new session",
-                };
-            case KvResultKind.Duplicate:
-                return Respond(request, ClientStatus.BadRequest) with { Error = $"seq {request.Seq} is older than the last write of session {request.Session}" };
-        }
+        if (SessionRequests.Answer(request, result, index, Respond(request, ClientStatus.Ok)) is { } sessionAnswer) return sessionAnswer;
         return DataRequests.ToResponse(request, result, index, Respond(request, ClientStatus.Ok));
     }
 

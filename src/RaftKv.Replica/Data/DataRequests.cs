@@ -84,7 +84,7 @@ public static class DataRequests
             ClientOp.LeaseRevoke => new KvCommand { Op = KvOp.LeaseRevoke, Lease = request.Lease ?? 0 },
             _ => throw new ArgumentException($"{request.Op} is not a write", nameof(request)),
         };
-        return command with { Session = request.Session ?? 0, Seq = request.Seq };
+        return SessionRequests.WithSession(command, request);
     }
 
     /// <summary>The response to a write, from what applying its entry gave.</summary>
