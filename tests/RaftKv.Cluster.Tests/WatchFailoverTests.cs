@@ -103,19 +103,21 @@ public sealed class WatchFailoverTests(ITestOutputHelper output)
         entries[0].Index.Should().Be(1, "the log must not have been compacted for this comparison");
 
         var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        var lastSeq = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lastSeq = new Dictionary<long, long>();
         var events = new List<(string, string, long, long)>();
         foreach (var entry in entries)
         {
             if (entry.Command is not { } command) continue;
-            if (command.TryGetProperty("clientId", out var clientId))
+            var op = command.GetProperty("op").GetString();
+            if (op is not ("set" or "delete")) continue;
+            if (command.TryGetProperty("session", out var session))
             {
+                // Sessions never expire in this short run (far fewer than 10,000), so a repeated seq is a retry.
                 var seq = command.GetProperty("seq").GetInt64();
-                if (lastSeq.TryGetValue(clientId.GetString()!, out var previous) && seq <= previous) continue;
-                lastSeq[clientId.GetString()!] = seq;
+                if (lastSeq.TryGetValue(session.GetInt64(), out var previous) && seq <= previous) continue;
+                lastSeq[session.GetInt64()] = seq;
             }
             var key = command.GetProperty("key").GetString()!;
-            var op = command.GetProperty("op").GetString();
             if (op == "set")
             {
                 var version = versions.GetValueOrDefault(key) + 1;
