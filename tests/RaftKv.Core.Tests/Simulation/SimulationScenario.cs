@@ -40,8 +40,11 @@ public sealed record SimulationScenario
     public required int ClientCount { get; init; }
     public required int KeyCount { get; init; }
 
-    /// <summary>A node compacts once this many applied entries sit in its log.</summary>
+    /// <summary>A node compacts once this many entries were applied since its last snapshot.</summary>
     public required int CompactEvery { get; init; }
+
+    /// <summary>Client sessions each state machine keeps.</summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
 
     /// <summary>Virtual time one election timeout spans (the base, not the randomized one).</summary>
     public int ElectionTimeout => ElectionTicks * TickInterval;
@@ -70,7 +73,8 @@ public sealed record SimulationScenario
             MaxUncommittedBytes = rng.Next(4) == 0 ? rng.Next(40, 400) : 64L << 20,
             TickInterval = 10,
             MaxMessageDelay = rng.Next(1, 25),
-            MaxDiskDelay = rng.Next(0, 6),
+            // Now and then a slow disk: the replica keeps ticking and heartbeating while a write takes many ticks.
+            MaxDiskDelay = rng.Next(4) == 0 ? rng.Next(10, 80) : rng.Next(0, 6),
             DropRate = (faults & FaultKinds.Drops) != 0 ? rng.NextDouble() * 0.2 : 0,
             DuplicateRate = (faults & FaultKinds.Duplicates) != 0 ? rng.NextDouble() * 0.1 : 0,
             LongDelayRate = (faults & FaultKinds.LongDelays) != 0 ? rng.NextDouble() * 0.02 : 0,
@@ -88,5 +92,5 @@ public sealed record SimulationScenario
         $"seed {Seed}: {NodeCount} nodes, faults [{Faults}], election {ElectionTicks} ticks, heartbeat {HeartbeatTicks}, " +
         $"prevote {PreVote}, checkquorum {CheckQuorum}, inflight {MaxInflightMessages}, msgbytes {MaxMessageBytes}, uncommitted {MaxUncommittedBytes}, " +
         $"delay ≤{MaxMessageDelay}, drop {DropRate:0.###}, dup {DuplicateRate:0.###}, long {LongDelayRate:0.####}, " +
-        $"chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}";
+        $"disk delay ≤{MaxDiskDelay}, chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}, sessions {MaxSessions}";
 }
