@@ -11,13 +11,10 @@ namespace RaftKv.Node;
 /// </summary>
 public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
 {
-    /// <summary>The error text of a request refused because the node is at its limit (docs/PROTOCOL.md).</summary>
-    public const string Overloaded = "overloaded";
-
     public async ValueTask<ClientResponse> HandleAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         var call = new ClientCall(request);
-        if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, Overloaded);
+        if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, ClientErrors.Overloaded);
         try
         {
             return await call.Done.Task.WaitAsync(node.Options.RequestTimeout, cancellationToken);
