@@ -23,16 +23,21 @@ public sealed partial class Raft
 
     private void StartElection()
     {
-        if (Role == Role.Leader || !Promotable) return;
-        if (HasUnappliedConfigChange())
-        {
-            // A node that has not applied a committed membership change might campaign under the
-            // wrong configuration; it waits until it has (as etcd does).
-            return;
-        }
+        if (Role == Role.Leader || !CanCampaign) return;
         if (_options.PreVote) BecomePreCandidate();
         else BecomeCandidate(transfer: false);
     }
+
+    /// <summary>
+    /// The one rule every campaign path checks (election timeout, <see cref="Campaign"/> and TimeoutNow;
+    /// a pre-candidate only becomes a candidate in the same configuration, which cannot change while it
+    /// campaigns because only a leader's messages advance the commit index): only a voter of the current configuration campaigns, and
+    /// only once it has applied every membership change it knows to be committed. Config changes when an
+    /// entry is applied, so a node whose own removal is committed but not yet applied still looks like a
+    /// voter to itself; campaigning then could make it leader of a configuration it is no longer part of
+    /// (etcd's raft refuses to campaign with pending configuration changes for the same reason).
+    /// </summary>
+    private bool CanCampaign => Promotable && !HasUnappliedConfigChange();
 
     private bool HasUnappliedConfigChange()
     {
@@ -160,6 +165,11 @@ public sealed partial class Raft
 
     private void BecomeLeader()
     {
+        if (!Config.IsVoter(Id))
+        {
+            // CanCampaign keeps non-voters from campaigning; winning as one would lead a cluster we are not in.
+            throw new RaftInvariantException($"node {Id} won an election in term {Term} but is not a voter of {Config}");
+        }
         Reset(Term);
         Role = Role.Leader;
         LeaderId = Id;

@@ -50,7 +50,9 @@ public sealed partial class Raft
 
     private void HandleTimeoutNow(Message m)
     {
-        if (!Promotable) return;
+        // A TimeoutNow may reach us after our own removal was committed (the leader sent it before): the
+        // same campaign rule as an election timeout applies (CanCampaign).
+        if (!CanCampaign) return;
         // Skip PreVote: the leader asked us to take over, and its followers must not refuse because
         // they heard from it recently.
         BecomeCandidate(transfer: true);

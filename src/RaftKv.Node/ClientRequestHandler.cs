@@ -13,8 +13,17 @@ public sealed class ClientRequestHandler(RaftNode node) : IClientRequestHandler
 {
     public async ValueTask<ClientResponse> HandleAsync(ClientRequest request, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var response = await AnswerAsync(request, cancellationToken);
+        node.Metrics.OnRequest(request.Op, response.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return response;
+    }
+
+    private async ValueTask<ClientResponse> AnswerAsync(ClientRequest request, CancellationToken cancellationToken)
+    {
         var call = new ClientCall(request);
         if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, ClientErrors.Overloaded);
+        if (request.Op is ClientOp.Set or ClientOp.Delete) node.Metrics.OnProposal();
         try
         {
             return await call.Done.Task.WaitAsync(node.Options.RequestTimeout, cancellationToken);

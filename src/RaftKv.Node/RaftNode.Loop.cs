@@ -84,6 +84,9 @@ public sealed partial class RaftNode
             case ShutdownEvent s:
                 _replica.BeginShutdown(s);
                 break;
+            case TransferLeadershipEvent t:
+                HandleTransfer(t);
+                break;
         }
     }
 

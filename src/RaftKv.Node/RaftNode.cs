@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RaftKv.Core;
+using RaftKv.Node.Metrics;
 using RaftKv.Node.Events;
 using RaftKv.Protocol;
 using RaftKv.Replica;
@@ -67,7 +68,9 @@ public sealed partial class RaftNode : IAsyncDisposable
         if (recovery.TornTail is { } torn) _log.LogWarning("storage recovery: {TornTail}", torn);
         foreach (var note in recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
         var state = _storage.Load();
-        _writer = new StorageWriter(_storage, e => _control.Writer.TryWrite(e), _log, options.InjectedSyncDelay);
+        Metrics = new NodeMetrics(options.Id, options.DataDirectory,
+            [.. Enumerable.Range(0, options.Servers.Count).Where(i => i != options.Id)], id => _peers?.IsConnected(id) == true);
+        _writer = new StorageWriter(_storage, e => _control.Writer.TryWrite(e), _log, options.InjectedSyncDelay) { Metrics = Metrics };
 
         var transport = new TransportOptions
         {
@@ -128,13 +131,27 @@ public sealed partial class RaftNode : IAsyncDisposable
     public ReplicaView View => _view;
     public IPEndPoint LocalEndPoint => _server.LocalEndPoint;
 
+    /// <summary>This node's instruments (meter <see cref="NodeMetrics.MeterName"/>).</summary>
+    public NodeMetrics Metrics { get; }
+
+    /// <summary>
+    /// Raised on the loop after each turn whose published view differs from the last, with the views before and
+    /// after. Handlers must be quick and must not block (record, enqueue, signal).
+    /// </summary>
+    public event Action<ReplicaView, ReplicaView>? ViewChanged;
+
     /// <summary>Completes when the node has stopped; faulted if it stopped because of an error (corrupt storage, invariant broken).</summary>
     public Task Completion => _stopped.Task;
 
     /// <summary>Publishes the replica's view (only the loop calls this).</summary>
     private void SetView(ReplicaView view)
     {
-        if (!ReferenceEquals(view, _view)) _view = view;
+        if (ReferenceEquals(view, _view)) return;
+        var before = _view;
+        _view = view;
+        if (view == before) return;
+        Metrics.OnViewChanged(before, view);
+        ViewChanged?.Invoke(before, view);
     }
 
     /// <summary>
@@ -223,6 +240,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         await _peers.DisposeAsync();
         _storage.Dispose();
         _stop.Dispose();
+        Metrics.Dispose();
         _stopped.TrySetResult();
     }
 }

@@ -39,6 +39,9 @@ public sealed class StorageWriter : IStorageQueue
 
     public void Compact(CompactRequest request) => _requests.Writer.TryWrite(request);
 
+    /// <summary>Where batch write and snapshot timings go (raftkv.storage.fsync.duration, raftkv.snapshot.duration).</summary>
+    public Metrics.NodeMetrics? Metrics { get; init; }
+
     /// <summary>Runs until <paramref name="ct"/> is cancelled or the storage fails (reported as <see cref="StorageEventKind.Failed"/>).</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -99,7 +102,9 @@ public sealed class StorageWriter : IStorageQueue
             }
             hardState = r.HardState ?? hardState;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await RetryWhileFullAsync(() => _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
+        Metrics?.OnStorageWrite(entries.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id));
         _batch.Clear();
     }
@@ -111,7 +116,9 @@ public sealed class StorageWriter : IStorageQueue
         try
         {
             await DelayAsync(ct);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             _storage.Compact(request.Snapshot);
+            Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             Writable();
             _report(StorageEvent.Compacted(request.Id, stored: true));
         }

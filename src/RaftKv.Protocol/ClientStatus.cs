@@ -24,4 +24,22 @@ public enum ClientStatus
     /// <summary>The request is malformed (missing key, value too large, ...). Nothing was changed.</summary>
     [JsonStringEnumMemberName("badRequest")]
     BadRequest,
+
+    /// <summary>A guarded set or delete whose condition did not hold: nothing changed; Kv is the key as it is (absent when missing).</summary>
+    [JsonStringEnumMemberName("conditionFailed")]
+    ConditionFailed,
+
+    /// <summary>A watch from a revision whose events this node no longer holds; CompactRevision is the earliest it can serve.</summary>
+    [JsonStringEnumMemberName("compacted")]
+    Compacted,
+
+    /// <summary>The node ended a watch (it fell too far behind, or the node is stopping); Error says why. Resume from the last revision seen + 1.</summary>
+    [JsonStringEnumMemberName("watchCanceled")]
+    WatchCanceled,
+    /// <summary>
+    /// The write names a session that does not exist (never registered, or expired). It was not applied.
+    /// Register a new session; whether an earlier attempt of the same write was applied can no longer be known.
+    /// </summary>
+    [JsonStringEnumMemberName("sessionExpired")]
+    SessionExpired,
 }

@@ -47,7 +47,11 @@ public sealed partial class Replica
 
         // What the core says may leave before the disk write (a leader's appends and heartbeats once its term is
         // durable) goes now; the rest waits for the write (Ready.MessagesAfterPersist).
-        foreach (var m in ready.Messages) _peers.Send(m);
+        foreach (var m in ready.Messages)
+        {
+            TellOutgoing(m);
+            _peers.Send(m);
+        }
 
         // Committed entries are already durable on a majority (the core counts a copy only once its holder
         // has reported it durable), so they can be applied and answered before this node's own write of newer
@@ -93,7 +97,11 @@ public sealed partial class Replica
 
     private void Durable(Ready ready)
     {
-        foreach (var m in ready.MessagesAfterPersist) _peers.Send(m);
+        foreach (var m in ready.MessagesAfterPersist)
+        {
+            TellOutgoing(m);
+            _peers.Send(m);
+        }
         _raft.Persisted(ready);
     }
 

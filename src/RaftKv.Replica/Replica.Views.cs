@@ -12,27 +12,7 @@ public sealed partial class Replica
     private void OnSoftStateChanged(SoftState soft)
     {
         var before = View;
-        if (soft.Term != before.Term) _log.LogInformation("term {Term}", soft.Term);
-        if (soft.Role != before.Role)
-        {
-            switch (soft.Role)
-            {
-                case Role.Leader:
-                    _log.LogInformation("became LEADER in term {Term}", soft.Term);
-                    break;
-                case Role.Candidate:
-                    _log.LogInformation("became candidate in term {Term}, requesting votes", soft.Term);
-                    break;
-                case Role.PreCandidate:
-                    _log.LogInformation("no leader heard; pre-vote for term {Term}", soft.Term + 1);
-                    break;
-                default:
-                    _log.LogInformation("became follower in term {Term}", soft.Term);
-                    break;
-            }
-        }
-        if (soft.LeaderId != before.LeaderId && soft.LeaderId != NodeIds.None && soft.LeaderId != Id)
-            _log.LogInformation("leader is node {Leader} ({Address}) in term {Term}", soft.LeaderId, AddressOf(soft.LeaderId), soft.Term);
+        TellSoftState(before, soft);
 
         if (before.Role == Role.Leader && soft.Role != Role.Leader) FailWaitersOnLeadershipLoss(soft.LeaderId);
         View = before with { Role = soft.Role, Term = soft.Term, LeaderId = soft.LeaderId };

@@ -92,7 +92,11 @@ public sealed partial class Replica
     }
 
     /// <summary>A message from a peer.</summary>
-    public void Step(Message message) => _raft.Step(message);
+    public void Step(Message message)
+    {
+        TellIncoming(message);
+        _raft.Step(message);
+    }
 
     /// <summary>The transport could not reach <paramref name="peer"/>.</summary>
     public void ReportUnreachable(int peer) => _raft.ReportUnreachable(peer);
@@ -107,7 +111,12 @@ public sealed partial class Replica
     }
 
     /// <summary>Asks the leader to hand leadership to <paramref name="target"/> (thesis §3.10). False when it cannot start.</summary>
-    public bool TransferLeadership(int target) => _raft.TransferLeadership(target);
+    public bool TransferLeadership(int target)
+    {
+        if (!_raft.TransferLeadership(target)) return false;
+        _handoverTarget = target;
+        return true;
+    }
 
     /// <summary>Starts an election now, as an operator forcing one would.</summary>
     public void Campaign() => _raft.Campaign();
@@ -133,7 +142,8 @@ public sealed partial class Replica
             handoff.Complete(NodeIds.None);
             return;
         }
-        _log.LogInformation("shutting down; handing leadership to node {Target}", target);
+        _handoverTarget = target;
+        _log.LogInformation("Shutting down; handing leadership to node {Target}", target);
         _shutdown = handoff;
     }
 

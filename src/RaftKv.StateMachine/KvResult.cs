@@ -35,6 +35,12 @@ public readonly record struct KvResult
     /// <summary>The result of a command older than its client's last one (see <see cref="KvResultKind.Duplicate"/>).</summary>
     public static KvResult Duplicate { get; } = new(false, null, KvResultKind.Duplicate);
 
+    /// <summary>The result of a register command: the new session's id is the entry's log index.</summary>
+    public static KvResult Registered { get; } = new(false, null, KvResultKind.Registered);
+
+    /// <summary>The result of a command whose session does not exist (see <see cref="KvResultKind.SessionExpired"/>).</summary>
+    public static KvResult SessionExpired { get; } = new(false, null, KvResultKind.SessionExpired);
+
     public bool Found { get; }
 
     /// <summary>Set: the value stored (a new element on each read). Otherwise null.</summary>
@@ -42,8 +48,29 @@ public readonly record struct KvResult
 
     public KvResultKind Kind { get; }
 
+    /// <summary>The revision of the command: the log index it was applied at (0 for a remembered or duplicate result).</summary>
+    public long Revision { get; init; }
+
+    /// <summary>Delete, lease revoke: how many keys were removed.</summary>
+    public long Deleted { get; init; }
+
+    /// <summary>Txn: whether the comparisons held (the success branch ran). Null for other commands.</summary>
+    public bool? Succeeded { get; init; }
+
+    /// <summary>Txn: one result per operation of the branch that ran.</summary>
+    public IReadOnlyList<RaftKv.Protocol.TxnOpResponse>? Responses { get; init; }
+
+    /// <summary>LeaseGrant: the id of the new lease (its revision).</summary>
+    public long LeaseId { get; init; }
+
+    /// <summary><see cref="KvResultKind.Rejected"/>: why.</summary>
+    public string? Error { get; init; }
+
     /// <summary>True when the command was not applied because its client had already sent a newer one.</summary>
     public bool IsDuplicate => Kind == KvResultKind.Duplicate;
+
+    /// <summary>True when the command was refused, unapplied, because its session does not exist (never registered, or expired).</summary>
+    public bool IsSessionExpired => Kind == KvResultKind.SessionExpired;
 
     public void Deconstruct(out bool Found, out JsonElement? Value)
     {
@@ -62,6 +89,9 @@ public readonly record struct KvResult
         hash.AddBytes(RawValue);
         return hash.ToHashCode();
     }
+
+    /// <summary>The stored text of a set's value (shared with the store, never mutated).</summary>
+    internal byte[]? StoredValue => _utf8Value;
 
     private bool HasValue => _utf8Value is not null || _element is not null;
 

@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace RaftKv.StateMachine;
 
 /// <summary>
-/// <see cref="KvStateMachine.All"/>: lookups go straight to the hash table; enumeration sorts the keys
-/// (ordinal) when it starts and parses each value as it is reached.
+/// <see cref="KvStateMachine.All"/>: lookups go straight to the hash table; enumeration walks the keys
+/// in ordinal order and parses each value as it is reached.
 /// </summary>
 internal sealed class KvStateView(KvStateMachine owner) : IReadOnlyDictionary<string, JsonElement>
 {
@@ -19,27 +19,24 @@ internal sealed class KvStateView(KvStateMachine owner) : IReadOnlyDictionary<st
 
     public IEnumerable<JsonElement> Values => this.Select(pair => pair.Value);
 
-    public bool ContainsKey(string key) => owner.Data.ContainsKey(key);
+    public bool ContainsKey(string key) => owner.Data.TryGet(key, out _);
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out JsonElement value) => owner.TryGet(key, out value);
 
     public IEnumerator<KeyValuePair<string, JsonElement>> GetEnumerator()
     {
         var version = owner.Version;
-        var data = owner.Data;
-        foreach (var key in SortedKeys())
+        using var pairs = owner.Data.Ordered().GetEnumerator();
+        while (true)
         {
+            // Checked before the underlying enumerator moves, so the message is ours rather than the sorted set's.
             if (owner.Version != version) throw new InvalidOperationException("the store changed during enumeration");
-            yield return new(key, JsonText.ToElement(data[key]));
+            if (!pairs.MoveNext()) yield break;
+            yield return new(pairs.Current.Key, JsonText.ToElement(pairs.Current.Value.Value));
         }
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private string[] SortedKeys()
-    {
-        var keys = owner.Data.Keys.ToArray();
-        Array.Sort(keys, StringComparer.Ordinal);
-        return keys;
-    }
+    private string[] SortedKeys() => owner.Data.Ordered().Select(pair => pair.Key).ToArray();
 }

@@ -108,7 +108,8 @@ internal sealed class PeerLink
 
             if (_everConnected && !_reportedDown)
             {
-                TransportLog.PeerLost(_logger, _peerId, _address.ToString(), reason);
+                if (reason == ClosedByPeer) TransportLog.PeerClosed(_logger, _peerId, _address.ToString());
+                else TransportLog.PeerLost(_logger, _peerId, _address.ToString(), reason);
                 _reportedDown = true;
             }
             // A connection that is refused right after the hello (a node of another cluster) must not turn into a
@@ -196,6 +197,9 @@ internal sealed class PeerLink
     /// The listening side never writes on a peer connection, so a completed receive means the peer closed (or
     /// broke the protocol). Noticing it here, instead of at the next failing write, lets the link redial at once.
     /// </summary>
+    /// <summary>The reason of a connection the peer closed cleanly (an orderly TCP close, no error).</summary>
+    private const string ClosedByPeer = "closed by the peer";
+
     private static async Task<string> WatchForCloseAsync(Socket socket, CancellationTokenSource broken)
     {
         var buffer = new byte[1];
@@ -203,7 +207,7 @@ internal sealed class PeerLink
         try
         {
             var read = await socket.ReceiveAsync(buffer, SocketFlags.None, broken.Token).ConfigureAwait(false);
-            reason = read == 0 ? "closed by the peer" : "the peer wrote on a send-only connection";
+            reason = read == 0 ? ClosedByPeer : "the peer wrote on a send-only connection";
         }
         catch (OperationCanceledException)
         {

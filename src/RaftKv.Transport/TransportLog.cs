@@ -40,6 +40,10 @@ internal static partial class TransportLog
     [LoggerMessage(21, LogLevel.Warning, "Lost connection to peer {PeerId} at {Address} ({Reason}); reconnecting with backoff")]
     public static partial void PeerLost(ILogger logger, int peerId, string address, string reason);
 
+    /// <summary>A peer that closed its end cleanly (Ctrl+C, restart) is news, not a problem: INFO, where a broken link is WARN.</summary>
+    [LoggerMessage(26, LogLevel.Information, "Peer {PeerId} at {Address} closed the connection (shutting down or restarting); reconnecting with backoff")]
+    public static partial void PeerClosed(ILogger logger, int peerId, string address);
+
     [LoggerMessage(22, LogLevel.Information, "Cannot reach peer {PeerId} at {Address} yet ({Reason}); retrying with backoff")]
     public static partial void PeerUnreachable(ILogger logger, int peerId, string address, string reason);
 

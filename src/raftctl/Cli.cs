@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using RaftKv.Client;
 using RaftKv.Ctl.Commands;
+using RaftKv.Ctl.Usage;
 using RaftKv.Protocol;
 
 namespace RaftKv.Ctl;
@@ -23,17 +24,24 @@ public sealed class Cli
     private bool _interactive;
     private RaftClient? _sessionClient;
 
+    private string? _sessionServersFile;
+    private readonly bool _showPrompt;
+    private CancellationTokenSource? _currentLine;
+
     /// <param name="output">Results.</param>
     /// <param name="error">Messages and usage.</param>
     /// <param name="input">Lines for the interactive prompt.</param>
     /// <param name="indentJson">Indent JSON output (for a terminal); scripts get one line per value.</param>
-    public Cli(TextWriter output, TextWriter error, TextReader input, bool indentJson = false)
+    /// <param name="showPrompt">Print the prompt (a person types); false for piped input, which then also ends with the first failing line's exit code.</param>
+    public Cli(TextWriter output, TextWriter error, TextReader input, bool indentJson = false, bool showPrompt = true)
     {
+        _showPrompt = showPrompt;
         _output = output;
         _error = error;
         _input = input;
         _indentJson = indentJson;
         _root = BuildRootCommand();
+        ShowRealShapes(_root);
     }
 
     /// <summary>Runs raftctl with <paramref name="args"/> and returns the exit code (see <see cref="ExitCodes"/>).</summary>
@@ -58,24 +66,72 @@ public sealed class Cli
         root.Subcommands.Add(ShowLogCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(BenchCommand.Create(this));
+        root.Subcommands.Add(CheckCommand.Create(this));
+        root.Subcommands.Add(CompletionCommand.Create(this));
+        root.Subcommands.Add(HelpCommand.Create(this));
         root.SetAction((parse, cancellationToken) => InteractiveAsync(parse, cancellationToken));
         return root;
+    }
+
+    /// <summary>
+    /// raftctl's own help page lists each command as it is really used: optional arguments in brackets
+    /// (<c>get [KEY]</c>, <c>set KEY [VALUE|-]</c>) rather than every argument as if it were required, as
+    /// System.CommandLine's list does. A command's own help (<c>help set</c>, <c>set --help</c>) is System.CommandLine's.
+    /// </summary>
+    private void ShowRealShapes(Command root)
+    {
+        var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().First();
+        if (help.Action is not System.CommandLine.Invocation.SynchronousCommandLineAction standard) return;
+        help.Action = new OverviewHelpAction(root, standard, WriteOverview);
+    }
+
+    /// <summary>The top-level help: what raftctl is, its global options and its commands with their real shapes.</summary>
+    internal void WriteOverview(TextWriter writer)
+    {
+        writer.WriteLine("raftctl: the command-line client of a RaftKv cluster. Without a command it starts an interactive prompt.");
+        writer.WriteLine();
+        writer.WriteLine("Usage:");
+        writer.WriteLine("  raftctl [options] COMMAND [arguments]");
+        writer.WriteLine();
+        writer.WriteLine("Commands:");
+        var rows = _root.Subcommands.Where(c => !c.Hidden).Select(c => (Left: string.Join(", ", c.Aliases.Prepend(c.Name)) + UsageMessage.Shape(c, _root)[c.Name.Length..].Replace(" [options]", "", StringComparison.Ordinal), Right: c.Description ?? "")).ToList();
+        var width = rows.Max(r => r.Left.Length) + 2;
+        foreach (var (left, right) in rows) writer.WriteLine($"  {left.PadRight(width)}{right}");
+        writer.WriteLine();
+        writer.WriteLine("Options (any command):");
+        foreach (var option in _root.Options.Where(o => !o.Hidden))
+        {
+            var left = string.Join(", ", option.Aliases.Prepend(option.Name).Where(a => a.StartsWith('-')).OrderByDescending(a => a.Length)) + (option.HelpName is { } name ? $" {name}" : "");
+            writer.WriteLine($"  {left.PadRight(width)}{option.Description}");
+        }
+        writer.WriteLine();
+        writer.WriteLine("Exit codes: 0 done, 1 key not found, 2 bad usage (nothing sent), 3 no leader or no node answered, 4 check found a violation, 130 interrupted.");
+        writer.WriteLine("More: raftctl help COMMAND");
     }
 
     /// <summary>Gives <paramref name="command"/> an action that runs <paramref name="body"/> with the shared error handling and exit codes.</summary>
     internal void SetAction(Command command, Func<CommandContext, CancellationToken, Task<int>> body) =>
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var context = new CommandContext(parse, _options, _output, _error, _indentJson, _sessionClient);
+            // The body's token is also cancelled when no node answers at all (see NoNodeAnswers): then we say so
+            // within about a second instead of retrying for the whole --timeout.
+            using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var context = new CommandContext(parse, _options, _output, _error, _indentJson, _sessionClient, _sessionServersFile, failFast);
             await using (context.ConfigureAwait(false))
             {
                 try
                 {
-                    return await body(context, cancellationToken).ConfigureAwait(false);
+                    return await body(context, failFast.Token).ConfigureAwait(false);
                 }
                 catch (UsageException e)
                 {
                     return Usage(parse, e.Message);
+                }
+                catch (OperationCanceledException) when (context.Unreachable is { } unreachable && !cancellationToken.IsCancellationRequested)
+                {
+                    _error.WriteLine($"error: {unreachable.Message}");
+                    _error.WriteLine($"hint: {unreachable.Hint}");
+                    return ExitCodes.Unavailable;
                 }
                 catch (ClusterUnavailableException e)
                 {
@@ -84,6 +140,17 @@ public sealed class Cli
                 }
             }
         });
+
+    /// <summary>The root command, for help and completion.</summary>
+    internal Command Root => _root;
+
+    internal bool Interactive => _interactive;
+
+    internal TextWriter Output => _output;
+
+    internal TextWriter Error => _error;
+
+    internal TextReader Input => _input;
 
     private async Task<int> InvokeAsync(ParseResult parse, CancellationToken cancellationToken)
     {
@@ -101,7 +168,8 @@ public sealed class Cli
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _error.WriteLine("interrupted");
+            var what = parse.CommandResult.Command.Name is "set" or "delete" ? "; the write was sent and may or may not have been applied (read the key to know)" : "";
+            _error.WriteLine($"interrupted{what}");
             return ExitCodes.Interrupted;
         }
     }
@@ -111,7 +179,8 @@ public sealed class Cli
         if (_sessionClient is not null) return Usage(parse, "raftctl is already running interactively");
         try
         {
-            var servers = LoadServers(parse.GetValue(_options.Servers) ?? GlobalOptions.DefaultServersFile);
+            _sessionServersFile = parse.GetValue(_options.Servers) ?? GlobalOptions.DefaultServersFile;
+            var servers = LoadServers(_sessionServersFile);
             _sessionClient = new RaftClient(new RaftClientOptions { Servers = servers.Addresses, Timeout = ToTimeout(parse.GetValue(_options.Timeout)) });
         }
         catch (UsageException e)
@@ -121,17 +190,21 @@ public sealed class Cli
 
         var sessionJson = parse.GetValue(_options.Json);
         _interactive = true;
+        var failure = ExitCodes.Success;
         try
         {
             while (true)
             {
-                await _output.WriteAsync(Prompt).ConfigureAwait(false);
-                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (_showPrompt)
+                {
+                    await _output.WriteAsync(Prompt).ConfigureAwait(false);
+                    await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
                 var line = await _input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
                 if (line is null)
                 {
-                    await _output.WriteLineAsync().ConfigureAwait(false);
-                    return ExitCodes.Success;
+                    if (_showPrompt) await _output.WriteLineAsync().ConfigureAwait(false);
+                    return failure;
                 }
 
                 IReadOnlyList<string> words;
@@ -142,21 +215,33 @@ public sealed class Cli
                 catch (FormatException e)
                 {
                     _error.WriteLine($"error: {e.Message}");
+                    failure = Failure(failure, ExitCodes.Usage);
                     continue;
                 }
-                if (words.Count == 0) continue;
+                if (words.Count == 0 || words[0].StartsWith('#')) continue;
                 switch (words[0])
                 {
                     case "exit" or "quit":
-                        return ExitCodes.Success;
-                    case "help" or "?":
+                        return failure;
+                    case "help" or "?" when words.Count == 1:
                         _output.Write(InteractiveHelp);
                         continue;
                 }
 
                 // The session's --json applies to every line, as if it had been typed there.
                 var lineArgs = sessionJson && !words.Contains("--json") ? words.Append("--json").ToList() : words;
-                await RunLineAsync(lineArgs, cancellationToken).ConfigureAwait(false);
+                using (var lineCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    Volatile.Write(ref _currentLine, lineCancel);
+                    try
+                    {
+                        failure = Failure(failure, await RunLineAsync(lineArgs, lineCancel.Token).ConfigureAwait(false));
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _currentLine, null);
+                    }
+                }
                 await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -168,56 +253,65 @@ public sealed class Cli
         }
     }
 
-    private async Task RunLineAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
+    /// <summary>Piped input ends with the first failing line's exit code (a prompt for a person always ends with 0).</summary>
+    private int Failure(int sofar, int code) => _showPrompt || sofar != ExitCodes.Success ? sofar : code;
+
+    /// <summary>
+    /// Ctrl+C at the prompt: cancels the command that is running, as a shell does, and returns true; false when
+    /// no command is running (then Ctrl+C ends raftctl).
+    /// </summary>
+    public bool CancelCurrentCommand()
+    {
+        var line = Volatile.Read(ref _currentLine);
+        if (line is null) return false;
+        try
+        {
+            line.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        return true;
+    }
+
+    private async Task<int> RunLineAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
         var parse = _root.Parse(words);
-        if (parse.Errors.Count > 0)
-        {
-            ParseErrors(parse);
-            return;
-        }
+        if (parse.Errors.Count > 0) return ParseErrors(parse);
         if (parse.CommandResult.Command == _root && !IsHelp(parse))
         {
-            _error.WriteLine($"error: unknown command '{words[0]}' (type help for the list)");
-            return;
+            var suggestion = Suggestions.Closest(words[0], _root.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name)));
+            _error.WriteLine(suggestion is null ? $"error: unknown command '{words[0]}'" : $"error: unknown command '{words[0]}'; did you mean '{suggestion}'?");
+            _error.WriteLine("type help for the list of commands");
+            return ExitCodes.Usage;
         }
         if (parse.GetResult(_options.Servers) is { Implicit: false } || parse.GetResult(_options.Timeout) is { Implicit: false })
         {
             _error.WriteLine("error: --servers and --timeout are set when raftctl starts, not per command");
-            return;
+            return ExitCodes.Usage;
         }
-        await InvokeAsync(parse, cancellationToken).ConfigureAwait(false);
+        return await InvokeAsync(parse, cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsHelp(ParseResult parse) => parse.Action is System.CommandLine.Help.HelpAction;
+    private static bool IsHelp(ParseResult parse) => parse.Action is System.CommandLine.Help.HelpAction or OverviewHelpAction;
 
-    private int ParseErrors(ParseResult parse)
-    {
-        foreach (var error in parse.Errors) _error.WriteLine($"error: {error.Message}");
-        PrintUsage(parse);
-        return ExitCodes.Usage;
-    }
+    private int ParseErrors(ParseResult parse) => Usage(parse, UsageMessage.Describe(parse, _root));
 
+    /// <summary>One line saying what is wrong, one line of usage and where to read more (never the whole help).</summary>
     private int Usage(ParseResult parse, string message)
     {
         _error.WriteLine($"error: {message}");
-        PrintUsage(parse);
+        _error.WriteLine(UsageMessage.Hint(parse, _root, _interactive));
         return ExitCodes.Usage;
     }
 
-    /// <summary>Prints the help of the command the user was typing, to the error stream (at the prompt just a pointer to it).</summary>
-    private void PrintUsage(ParseResult parse)
+    /// <summary>Prints the help of the command named by <paramref name="path"/> (empty: raftctl's) to <paramref name="writer"/>.</summary>
+    internal int PrintHelp(IReadOnlyList<string> path, TextWriter writer)
     {
-        var path = new List<string>();
-        for (var command = parse.CommandResult.Command; command != _root; command = (Command)command.Parents.First())
-            path.Insert(0, command.Name);
-        if (_interactive)
-        {
-            _error.WriteLine(path.Count == 0 ? "type help for the list of commands" : $"type {path[0]} --help for its usage");
-            return;
-        }
-        path.Add("--help");
-        _root.Parse(path).Invoke(new InvocationConfiguration { Output = _error, Error = _error, ProcessTerminationTimeout = null });
+        var parse = _root.Parse([.. path, "--help"]);
+        if (parse.Errors.Count > 0) return Usage(parse, UsageMessage.Describe(parse, _root));
+        return parse.Invoke(new InvocationConfiguration { Output = writer, Error = _error, ProcessTerminationTimeout = null });
     }
 
     /// <summary>Reads the servers file, turning every problem with it into a usage error that names the file (and line).</summary>

@@ -10,11 +10,20 @@ namespace RaftKv.Ctl;
 /// The client is made on first use, after the command has checked its arguments, so bad input is
 /// refused before the servers file is even read and long before anything is sent.
 /// </summary>
-internal sealed class CommandContext(ParseResult parse, GlobalOptions options, TextWriter output, TextWriter error, bool indentJson, RaftClient? sessionClient)
+internal sealed class CommandContext(
+    ParseResult parse, GlobalOptions options, TextWriter output, TextWriter error, bool indentJson, RaftClient? sessionClient, string? sessionServersFile, CancellationTokenSource failFast)
     : IAsyncDisposable
 {
+    /// <summary>A command still running after this long checks whether any node answers at all.</summary>
+    public static readonly TimeSpan ProbeAfter = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long each node has to answer the probe.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(700);
+
+    private readonly CancellationTokenSource _probeStop = new();
     private RaftClient? _ownedClient;
     private ServerList? _servers;
+    private Task _probe = Task.CompletedTask;
 
     public ParseResult Parse { get; } = parse;
     public TextWriter Output { get; } = output;
@@ -31,14 +40,95 @@ internal sealed class CommandContext(ParseResult parse, GlobalOptions options, T
         ? new ServerList(sessionClient.Options.Servers)
         : Cli.LoadServers(Parse.GetValue(options.Servers) ?? GlobalOptions.DefaultServersFile);
 
-    public RaftClient Client => sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout }));
+    /// <summary>The servers file's path, as given (or the default), for messages.</summary>
+    public string ServersFile => sessionClient is not null ? sessionServersFile ?? GlobalOptions.DefaultServersFile : Parse.GetValue(options.Servers) ?? GlobalOptions.DefaultServersFile;
+
+    /// <summary>The cluster client; the first use also starts the check that some node answers at all (<see cref="Unreachable"/>).</summary>
+    public RaftClient Client
+    {
+        get
+        {
+            var client = sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout }));
+            if (_probe.IsCompleted && Unreachable is null && !_probeStop.IsCancellationRequested && !_probeStarted)
+            {
+                _probeStarted = true;
+                _probe = NoNodeAnswersAsync(client, _probeStop.Token);
+            }
+            return client;
+        }
+    }
+
+    private bool _probeStarted;
+
+    /// <summary>Set (and the command's token cancelled) when no node of the servers file answered at all.</summary>
+    public NoNodeAnswers? Unreachable { get; private set; }
+
+    /// <summary>
+    /// Fail fast: when the command has not finished after <see cref="ProbeAfter"/>, ask every node for its status at
+    /// once; if none answers (connection refused everywhere, say), there is no point retrying for the whole --timeout.
+    /// When some node answers but no leader does, the command keeps its full --timeout.
+    /// </summary>
+    private async Task NoNodeAnswersAsync(RaftClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(ProbeAfter, cancellationToken).ConfigureAwait(false);
+            var addresses = client.Options.Servers;
+            var failures = await Task.WhenAll(Enumerable.Range(0, addresses.Count).Select(async id =>
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                deadline.CancelAfter(ProbeTimeout);
+                try
+                {
+                    await client.StatusAsync(id, deadline.Token).ConfigureAwait(false);
+                    return null;
+                }
+                catch (ClusterUnavailableException e)
+                {
+                    return e.InnerException?.Message ?? e.Message;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
+                    // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
+                    return null;
+                }
+            })).ConfigureAwait(false);
+            if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
+            var reasons = failures.Distinct().ToList();
+            var reason = reasons.Count == 1 ? reasons[0]!.TrimEnd('.').ToLowerInvariant() : "no answer";
+            Unreachable = new NoNodeAnswers(
+                $"no node answered ({reason}): tried {string.Join(", ", addresses)} from {ServersFile}",
+                $"start the cluster first (raftnode 0, raftnode 1, ... one per line of {ServersFile}), or point --servers at the cluster's servers file");
+            await failFast.CancelAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the command finished first
+        }
+    }
 
     public void WriteJson(Action<Utf8JsonWriter> write) => Output.WriteLine(JsonOutput.Format(IndentJson, write));
 
     public void WriteJson(JsonElement value) => Output.WriteLine(JsonOutput.Format(value, IndentJson));
 
-    public void WriteResponse(ClientResponse response) =>
-        WriteJson(writer => JsonSerializer.Serialize(writer, response, ProtocolJsonContext.Default.ClientResponse));
+    /// <summary>
+    /// The documented, stable JSON result of a write (README "raftctl --json"):
+    /// <c>{"key":"k","op":"set","ok":true,"index":12,"leaderId":0}</c>; <c>ok</c> is false for a delete of a missing key.
+    /// No internal request ids: scripts may rely on exactly these fields.
+    /// </summary>
+    public void WriteWriteResult(string op, string key, ClientResponse response) => WriteJson(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("key", key);
+        writer.WriteString("op", op);
+        writer.WriteBoolean("ok", response.Status == ClientStatus.Ok);
+        if (response.Index is long index) writer.WriteNumber("index", index);
+        else writer.WriteNull("index");
+        if (response.LeaderId is int leader) writer.WriteNumber("leaderId", leader);
+        else writer.WriteNull("leaderId");
+        writer.WriteEndObject();
+    });
 
     /// <summary>Maps answers that are not the command's normal outcome to a message and an exit code.</summary>
     public int Unexpected(ClientResponse response)
@@ -49,6 +139,9 @@ internal sealed class CommandContext(ParseResult parse, GlobalOptions options, T
 
     public async ValueTask DisposeAsync()
     {
+        await _probeStop.CancelAsync().ConfigureAwait(false);
+        await _probe.ConfigureAwait(false);
+        _probeStop.Dispose();
         if (_ownedClient is not null) await _ownedClient.DisposeAsync().ConfigureAwait(false);
     }
 }

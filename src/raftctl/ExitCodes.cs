@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary>No leader or quorum answered within the timeout (or, for status, no node at all).</summary>
     public const int Unavailable = 3;
 
+    /// <summary><c>raftctl check</c> found a history that is not linearizable (the counterexample is printed).</summary>
+    public const int NotLinearizable = 6;
+
     /// <summary>Interrupted (Ctrl+C), as shells report SIGINT.</summary>
     public const int Interrupted = 130;
 }

@@ -1,12 +1,18 @@
 using RaftKv.Ctl;
 
-// The first Ctrl+C cancels the running command (or the prompt) and raftctl exits with 130; a
-// second one, for a read the console cannot cancel, ends the process the default way.
+// Ctrl+C cancels the running command. At the interactive prompt that is all it does (as in a shell: the prompt
+// comes back); otherwise the first Ctrl+C makes raftctl exit with 130, and a second one, for a read the console
+// cannot cancel, ends the process the default way.
 using var interrupted = new CancellationTokenSource();
+var cli = new Cli(Console.Out, Console.Error, Console.In, indentJson: !Console.IsOutputRedirected, showPrompt: !Console.IsInputRedirected);
 Console.CancelKeyPress += (_, e) =>
 {
+    if (cli.CancelCurrentCommand())
+    {
+        e.Cancel = true;
+        return;
+    }
     e.Cancel = !interrupted.IsCancellationRequested;
     interrupted.Cancel();
 };
-var cli = new Cli(Console.Out, Console.Error, Console.In, indentJson: !Console.IsOutputRedirected);
 return await cli.RunAsync(args, interrupted.Token);

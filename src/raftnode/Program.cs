@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using RaftKv.Host.Http;
+using RaftKv.Host.Logging;
 using RaftKv.Node;
 using RaftKv.Protocol;
 using RaftKv.Storage;
@@ -26,10 +28,13 @@ public static class Program
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
+        var http = new Option<string?>("--http") { Description = "Where the dashboard, /metrics and /health listen: HOST:PORT, or 'none' to turn HTTP off [default: 127.0.0.1 at the client port + 1000]." };
+        var logFormat = new Option<string>("--log-format") { Description = "Log line format: 'text' (one short line per event; colours unless NO_COLOR is set or output is redirected) or 'json' (one JSON object per line, for log shippers).", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
 
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, http, logFormat,
         };
 
         var parsed = root.Parse(args);
@@ -41,11 +46,13 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
+            Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
         }
 
         NodeOptions options;
+        HttpBinding httpBinding;
         try
         {
             var serverList = ServerList.Load(parsed.GetValue(servers)!);
@@ -63,6 +70,7 @@ public static class Program
                 InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             options.Validate();
+            httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.Servers[options.Id]);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException)
         {
@@ -71,15 +79,32 @@ public static class Program
             return ExitUsage;
         }
 
-        using var loggers = LoggerFactory.Create(b => b
-            .SetMinimumLevel(parsed.GetValue(logLevel))
-            .AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
-            .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>());
+        var level = parsed.GetValue(logLevel);
+        var tail = new LogTail(level);
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(level)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddProvider(tail);
+            if (parsed.GetValue(logFormat) == "json")
+            {
+                b.AddJsonConsole(o =>
+                {
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+            }
+            else
+            {
+                b.AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
+                    .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>();
+            }
+        });
         var log = loggers.CreateLogger($"node-{options.Id}");
-        return await RunAsync(options, loggers, log, CancellationToken.None);
+        return await RunAsync(options, httpBinding, parsed.GetValue(http) is not null, loggers, tail, log, CancellationToken.None);
     }
 
-    private static async Task<int> RunAsync(NodeOptions options, ILoggerFactory loggers, ILogger log, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(NodeOptions options, HttpBinding httpBinding, bool httpExplicit, ILoggerFactory loggers, LogTail tail, ILogger log, CancellationToken cancellationToken)
     {
         RaftNode node;
         try
@@ -92,27 +117,56 @@ public static class Program
             return ExitFailure;
         }
 
-        var stopRequested = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // What made us stop: a signal, or the dashboard's stop button (which stops the node exactly as Ctrl+C does).
+        var stopRequested = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         void OnSignal(PosixSignalContext context)
         {
             // Keep the runtime from exiting at once: we hand over leadership and flush first.
             context.Cancel = true;
-            stopRequested.TrySetResult(context.Signal);
+            stopRequested.TrySetResult(context.Signal.ToString());
         }
 
-        var finished = await Task.WhenAny(stopRequested.Task, node.Completion).WaitAsync(cancellationToken);
-        if (finished == node.Completion)
+        DashboardServer? dashboard = null;
+        if (httpBinding.Enabled)
         {
-            await node.DisposeAsync();
+            try
+            {
+                dashboard = await DashboardServer.StartAsync(httpBinding, node, loggers, tail, reason => stopRequested.TrySetResult(reason), cancellationToken);
+                log.LogInformation("Dashboard at {Url} (also /metrics, /health, /api/status)", dashboard.Url);
+            }
+            catch (IOException ex) when (!httpExplicit)
+            {
+                // The default port (client port + 1000) was not asked for: run without HTTP rather than not at all.
+                log.LogWarning("No dashboard: cannot serve HTTP on {EndPoint} ({Reason}); choose an address with --http HOST:PORT, or --http none", httpBinding.EndPoint, ex.Message);
+            }
+            catch (IOException ex)
+            {
+                log.LogCritical("Cannot serve HTTP on {EndPoint}: {Reason}; choose another address with --http HOST:PORT, or --http none", httpBinding.EndPoint, ex.Message);
+                await node.DisposeAsync();
+                return ExitFailure;
+            }
+        }
+
+        try
+        {
+            var finished = await Task.WhenAny(stopRequested.Task, node.Completion).WaitAsync(cancellationToken);
+            if (finished == node.Completion)
+            {
+                await node.DisposeAsync();
+                return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+            }
+
+            log.LogInformation("Stopping on {Reason}", stopRequested.Task.Result);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await node.StopAsync(deadline.Token);
+            log.LogInformation("Stopped cleanly");
             return node.Completion.IsFaulted ? ExitFailure : ExitOk;
         }
-
-        log.LogInformation("{Signal} received; stopping", stopRequested.Task.Result);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await node.StopAsync(deadline.Token);
-        log.LogInformation("stopped cleanly");
-        return node.Completion.IsFaulted ? ExitFailure : ExitOk;
+        finally
+        {
+            if (dashboard is not null) await dashboard.DisposeAsync();
+        }
     }
 }

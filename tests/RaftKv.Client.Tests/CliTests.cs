@@ -106,7 +106,7 @@ public sealed class CliTests
         var result = await Run(cluster, "set", "n", "7", "--json");
 
         var response = ParseJson(result.Out);
-        response.GetProperty("index").GetInt64().Should().Be(1);
+        response.GetProperty("index").GetInt64().Should().Be(3, "index 1 is the leader's no-op and 2 the session's register");
         response.GetProperty("leaderId").GetInt32().Should().Be(0);
     }
 
@@ -183,7 +183,10 @@ public sealed class CliTests
         var result = await CliRunner.RunAsync(["--servers", cluster.ServersFile, .. args]);
 
         result.ExitCode.Should().Be(ExitCodes.Usage);
-        result.Err.Should().StartWith("error: ").And.Contain("Usage:");
+        var lines = result.Err.TrimEnd('\n').Split('\n');
+        lines.Should().HaveCount(2, "one line saying what is wrong and one hint, never the whole help: " + result.Err);
+        lines[0].Should().StartWith("error: ").And.NotContain("System.");
+        lines[1].Should().Match(l => l.StartsWith("usage: raftctl ", StringComparison.Ordinal) || l == "run 'raftctl help' for the list of commands");
         result.Out.Should().BeEmpty();
         cluster.AllReceived.Should().BeEmpty();
         cluster.TotalConnections.Should().Be(0);
@@ -228,12 +231,24 @@ public sealed class CliTests
     public async Task Write_without_a_leader_exits_3_saying_the_write_may_have_been_applied()
     {
         await using var cluster = FakeCluster.Start(2, leaderId: 0);
-        foreach (var node in cluster.Nodes) node.Unavailable = true;
+        foreach (var node in cluster.Nodes) node.WritesUnavailable = true; // the session registers; the write gets no quorum
 
         var result = await CliRunner.RunAsync(["--servers", cluster.ServersFile, "--timeout", "1", "set", "k", "v"]);
 
         result.ExitCode.Should().Be(ExitCodes.Unavailable);
         result.Err.Should().Contain("no leader/quorum within 1s").And.Contain("the write may or may not have been applied");
+    }
+
+    [Fact]
+    public async Task Write_that_cannot_even_register_a_session_exits_3_saying_it_was_not_applied()
+    {
+        await using var cluster = FakeCluster.Start(2, leaderId: 0);
+        foreach (var node in cluster.Nodes) node.Unavailable = true;
+
+        var result = await CliRunner.RunAsync(["--servers", cluster.ServersFile, "--timeout", "1", "set", "k", "v"]);
+
+        result.ExitCode.Should().Be(ExitCodes.Unavailable);
+        result.Err.Should().Contain("no leader/quorum within 1s").And.Contain("the write was not applied");
     }
 
     [Fact]
@@ -273,7 +288,7 @@ public sealed class CliTests
         result.Out.Should().StartWith(Cli.Prompt + "OK\n" + Cli.Prompt + "OK\n" + Cli.Prompt + "OK\n" + Cli.Prompt + "42\n");
         result.Out.Should().Contain("{\"key\":\"config\",\"found\":true,\"value\":{\"host\":\"localhost\"}}\n");
         result.Out.Should().Contain("Commands:");
-        result.Err.Should().Contain("Unrecognized command or argument 'frobnicate'")
+        result.Err.Should().Contain("unknown command 'frobnicate'")
             .And.Contain("key not found: nope")
             .And.Contain("KEY must not be empty")
             .And.Contain("unterminated single quote");

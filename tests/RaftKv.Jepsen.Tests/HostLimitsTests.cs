@@ -5,6 +5,7 @@ using System.Text.Json;
 using RaftKv.Client;
 using RaftKv.Jepsen.Tests.Runs;
 using RaftKv.Jepsen.Tests.Support;
+using RaftKv.Testing.Protocol;
 using RaftKv.Protocol;
 using RaftKv.Testing.Processes;
 using Xunit.Abstractions;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RaftKv.Jepsen.Tests.Runs;
 using RaftKv.Testing.Faults;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using Xunit.Abstractions;
 
 namespace RaftKv.Jepsen.Tests;

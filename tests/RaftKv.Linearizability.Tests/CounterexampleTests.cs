@@ -1,4 +1,4 @@
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using static RaftKv.Linearizability.Tests.Support.Ops;
 
 namespace RaftKv.Linearizability.Tests;

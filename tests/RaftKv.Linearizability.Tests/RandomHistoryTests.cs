@@ -1,5 +1,5 @@
 using RaftKv.Linearizability.Tests.Support;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 
 namespace RaftKv.Linearizability.Tests;
 

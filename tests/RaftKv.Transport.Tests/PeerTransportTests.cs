@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using RaftKv.Core;
 using RaftKv.Transport.Tests.TestSupport;
 using Xunit.Abstractions;
@@ -54,8 +55,10 @@ public sealed class PeerTransportTests(ITestOutputHelper output)
             fromA.Send(Heartbeat(2));
 
             (await b.ReceiveAsync()).Commit.Should().Be(2);
-            log.Warnings.Where(w => w.StartsWith("Lost connection to peer 1", StringComparison.Ordinal)).Should().ContainSingle(
-                "a lost peer is reported once, not once per retry");
+            log.Lines.Where(l => l.Text.StartsWith("Peer 1 at", StringComparison.Ordinal) && l.Text.Contains("closed the connection", StringComparison.Ordinal))
+                .Should().ContainSingle("a lost peer is reported once, not once per retry")
+                .Which.Level.Should().Be(LogLevel.Information, "a peer's clean shutdown is news, not a warning");
+            log.Warnings.Should().NotContain(w => w.StartsWith("Lost connection to peer 1", StringComparison.Ordinal));
             log.Lines.Count(l => l.Text.StartsWith("Connected to peer 1", StringComparison.Ordinal)).Should().Be(2);
         }
         finally

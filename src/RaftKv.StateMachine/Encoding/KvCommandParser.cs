@@ -26,8 +26,12 @@ internal static class KvCommandParser
         Op = 1,
         Key = 2,
         Value = 4,
-        ClientId = 8,
+        Session = 8,
         Seq = 16,
+        Prefix = 32,
+        Lease = 64,
+        Ttl = 128,
+        Txn = 256,
     }
 
     /// <summary>Rents scratch space for <see cref="Parse"/> when the command is too long for the stack.</summary>
@@ -76,9 +80,12 @@ internal static class KvCommandParser
         var op = KvOp.Set;
         ReadOnlySpan<char> key = default;
         ReadOnlySpan<byte> value = default;
-        ReadOnlySpan<char> clientId = default;
-        var hasClient = false;
+        long session = 0;
         long seq = 0;
+        var prefix = false;
+        long lease = 0;
+        long ttl = 0;
+        TxnRequest? txn = null;
         var used = 0;
 
         while (true)
@@ -97,7 +104,11 @@ internal static class KvCommandParser
                     ExpectString(ref reader, "op");
                     if (reader.ValueTextEquals("set"u8)) op = KvOp.Set;
                     else if (reader.ValueTextEquals("delete"u8)) op = KvOp.Delete;
-                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected \"set\" or \"delete\")");
+                    else if (reader.ValueTextEquals("txn"u8)) op = KvOp.Txn;
+                    else if (reader.ValueTextEquals("leaseGrant"u8)) op = KvOp.LeaseGrant;
+                    else if (reader.ValueTextEquals("leaseRevoke"u8)) op = KvOp.LeaseRevoke;
+                    else if (reader.ValueTextEquals("register"u8)) op = KvOp.Register;
+                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected set, delete, txn, leaseGrant, leaseRevoke or register)");
                     break;
 
                 case Field.Key:
@@ -113,18 +124,35 @@ internal static class KvCommandParser
                     value = command[start..(int)reader.BytesConsumed];
                     break;
 
-                case Field.ClientId:
-                    if (reader.TokenType == JsonTokenType.Null) break;
-                    ExpectString(ref reader, "clientId");
-                    var clientLength = reader.CopyString(scratch[used..]);
-                    clientId = scratch.Slice(used, clientLength);
-                    used += clientLength;
-                    hasClient = true;
+                case Field.Session:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out session))
+                        throw new FormatException("session must be a whole number");
                     break;
 
                 case Field.Seq:
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq))
                         throw new FormatException("seq must be a whole number");
+                    break;
+
+                case Field.Prefix:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False)) throw new FormatException("prefix must be true or false");
+                    prefix = reader.GetBoolean();
+                    break;
+
+                case Field.Lease:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out lease) || lease < 0)
+                        throw new FormatException("lease must be a whole number >= 0");
+                    break;
+
+                case Field.Ttl:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out ttl) || ttl < 1 || ttl > KvLimits.MaxLeaseTtlSeconds)
+                        throw new FormatException($"ttl must be a whole number of seconds from 1 to {KvLimits.MaxLeaseTtlSeconds}");
+                    break;
+
+                case Field.Txn:
+                    var txnStart = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    txn = TxnParser.Parse(command[txnStart..(int)reader.BytesConsumed]);
                     break;
             }
         }
@@ -132,23 +160,53 @@ internal static class KvCommandParser
         if (reader.Read()) throw new FormatException("command has data after its closing brace");
 
         if ((seen & Field.Op) == 0) throw new FormatException("command has no \"op\"");
-        if ((seen & Field.Key) == 0) throw new FormatException("command has no \"key\"");
-        if (key.IsEmpty) throw new FormatException("key must not be empty");
+        if (op == KvOp.Register)
+        {
+            // The entry's own index is the session id: a register carries nothing else.
+            if (seen != Field.Op) throw new FormatException("register takes no key, value, session or seq");
+            return new ParsedCommand { Op = op };
+        }
         var hasValue = (seen & Field.Value) != 0;
-        if (op == KvOp.Set && !hasValue) throw new FormatException("set needs a \"value\"");
-        if (op == KvOp.Delete && hasValue) throw new FormatException("delete takes no \"value\"");
-        if (hasClient && clientId.IsEmpty) throw new FormatException("clientId must not be empty");
+        var allowed = op switch
+        {
+            KvOp.Set => Field.Key | Field.Value | Field.Lease,
+            KvOp.Delete => Field.Key | Field.Prefix,
+            KvOp.Txn => Field.Txn,
+            KvOp.LeaseGrant => Field.Ttl,
+            _ => Field.Lease,
+        } | Field.Op | Field.Session | Field.Seq;
+        if ((seen & ~allowed) is var extra and not Field.None)
+            throw new FormatException($"{OpName(op)} takes no \"{Name(LowestFlag(extra))}\"");
+        switch (op)
+        {
+            case KvOp.Set or KvOp.Delete:
+                if ((seen & Field.Key) == 0) throw new FormatException("command has no \"key\"");
+                if (key.IsEmpty && !prefix) throw new FormatException("key must not be empty");
+                if (op == KvOp.Set && !hasValue) throw new FormatException("set needs a \"value\"");
+                break;
+            case KvOp.Txn when txn is null:
+                throw new FormatException("txn needs a \"txn\" document");
+            case KvOp.LeaseGrant when ttl == 0:
+                throw new FormatException("leaseGrant needs a \"ttl\"");
+            case KvOp.LeaseRevoke when lease == 0:
+                throw new FormatException("leaseRevoke needs a \"lease\"");
+        }
+        if (session < 0) throw new FormatException($"session must not be negative (got {session})");
         if (seq < 0) throw new FormatException($"seq must not be negative (got {seq})");
-        if (!hasClient && seq != 0) throw new FormatException("seq needs a clientId");
+        if (session == 0 && seq != 0) throw new FormatException("seq needs a session");
+        if (session != 0 && seq == 0) throw new FormatException("a write of a session needs a seq of 1 or more");
 
         return new ParsedCommand
         {
             Op = op,
             Key = key,
             Value = value,
-            HasClient = hasClient,
-            ClientId = clientId,
+            Session = session,
             Seq = seq,
+            Prefix = prefix,
+            Lease = lease,
+            Ttl = ttl,
+            Txn = txn,
         };
     }
 
@@ -162,16 +220,25 @@ internal static class KvCommandParser
         if (reader.ValueTextEquals("op"u8)) return Field.Op;
         if (reader.ValueTextEquals("key"u8)) return Field.Key;
         if (reader.ValueTextEquals("value"u8)) return Field.Value;
-        if (reader.ValueTextEquals("clientId"u8)) return Field.ClientId;
+        if (reader.ValueTextEquals("session"u8)) return Field.Session;
         if (reader.ValueTextEquals("seq"u8)) return Field.Seq;
+        if (reader.ValueTextEquals("prefix"u8)) return Field.Prefix;
+        if (reader.ValueTextEquals("lease"u8)) return Field.Lease;
+        if (reader.ValueTextEquals("ttl"u8)) return Field.Ttl;
+        if (reader.ValueTextEquals("txn"u8)) return Field.Txn;
         throw new FormatException($"command has unknown property \"{Clip(reader.GetString())}\"");
     }
 
-    private static string Name(Field field) => field switch
+    private static Field LowestFlag(Field fields) => (Field)((int)fields & -(int)fields);
+
+    private static string OpName(KvOp op) => op switch
     {
-        Field.ClientId => "clientId",
-        _ => field.ToString().ToLowerInvariant(),
+        KvOp.LeaseGrant => "leaseGrant",
+        KvOp.LeaseRevoke => "leaseRevoke",
+        _ => op.ToString().ToLowerInvariant(),
     };
+
+    private static string Name(Field field) => field.ToString().ToLowerInvariant();
 
     // Error messages quote what they refuse, but never a megabyte of it.
     private static string? Clip(string? text) => text is { Length: > 64 } ? string.Concat(text.AsSpan(0, 64), "…") : text;

@@ -7,22 +7,16 @@ namespace RaftKv.StateMachine;
 /// <summary>Writes the state in the <see cref="SnapshotLayout"/> format, into one exactly sized array.</summary>
 internal static class SnapshotWriter
 {
-    public static byte[] Write(long appliedIndex, Dictionary<string, byte[]> data, SessionTable sessions)
+    public static byte[] Write(long appliedIndex, KeyStore data, SortedDictionary<long, LeaseRecord> leases, SessionTable sessions)
     {
-        var keys = new string[data.Count];
-        data.Keys.CopyTo(keys, 0);
-        Array.Sort(keys, StringComparer.Ordinal);
-        var values = new byte[keys.Length][];
+        var entries = data.Ordered().ToArray();
         var sessionList = sessions.OldestFirst().ToArray();
 
-        long size = SnapshotLayout.HeaderBytes + 4 + 4 + SnapshotLayout.ChecksumBytes;
-        for (var i = 0; i < keys.Length; i++)
-        {
-            values[i] = data[keys[i]];
-            size += 4 + Encoding.UTF8.GetByteCount(keys[i]) + 4 + values[i].Length;
-        }
+        long size = SnapshotLayout.HeaderBytes + 4 + 4 + 4 + SnapshotLayout.ChecksumBytes + (long)leases.Count * SnapshotLayout.LeaseRecordBytes;
+        foreach (var (key, record) in entries)
+            size += 4 + Encoding.UTF8.GetByteCount(key) + 4 + record.Value.Length + SnapshotLayout.KeyRevisionBytes;
         foreach (var s in sessionList)
-            size += 4 + Encoding.UTF8.GetByteCount(s.ClientId) + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
+            size += 8 + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
         if (size > Array.MaxLength)
             throw new InvalidOperationException($"the state needs {size} bytes, more than one snapshot array can hold");
 
@@ -37,19 +31,32 @@ internal static class SnapshotWriter
         BinaryPrimitives.WriteInt64LittleEndian(span[at..], appliedIndex);
         at += 8;
 
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], keys.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], entries.Length);
         at += 4;
-        for (var i = 0; i < keys.Length; i++)
+        foreach (var (key, record) in entries)
         {
-            at = WriteString(span, at, keys[i]);
-            at = WriteBytes(span, at, values[i]);
+            at = WriteString(span, at, key);
+            at = WriteBytes(span, at, record.Value);
+            at = WriteInt64(span, at, record.CreateRevision);
+            at = WriteInt64(span, at, record.ModRevision);
+            at = WriteInt64(span, at, record.Version);
+            at = WriteInt64(span, at, record.Lease);
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], leases.Count);
+        at += 4;
+        foreach (var lease in leases.Values)
+        {
+            at = WriteInt64(span, at, lease.Id);
+            at = WriteInt64(span, at, lease.TtlSeconds);
         }
 
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], sessionList.Length);
         at += 4;
         foreach (var s in sessionList)
         {
-            at = WriteString(span, at, s.ClientId);
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Id);
+            at += 8;
             BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Seq);
             at += 8;
             BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.LastIndex);
@@ -62,6 +69,12 @@ internal static class SnapshotWriter
         at += SnapshotLayout.ChecksumBytes;
         if (at != buffer.Length) throw new InvalidOperationException($"snapshot size miscounted: wrote {at} of {buffer.Length} bytes");
         return buffer;
+    }
+
+    private static int WriteInt64(Span<byte> span, int at, long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(span[at..], value);
+        return at + 8;
     }
 
     private static int WriteString(Span<byte> span, int at, string text)

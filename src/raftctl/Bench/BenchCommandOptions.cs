@@ -32,7 +32,7 @@ public sealed class BenchCommandOptions
 
     public Option<int> KeySize { get; } = new("--key-size")
     {
-        Description = "Bytes per key",
+        Description = "Digits of the key number after --prefix (keys are PREFIX + zero-padded number)",
         HelpName = "B",
         DefaultValueFactory = _ => BenchOptions.DefaultKeySize,
     };
@@ -63,9 +63,23 @@ public sealed class BenchCommandOptions
         Description = "Reads may be answered by any node from its own state (no leadership check)",
     };
 
+    public Option<string> Prefix { get; } = new("--prefix")
+    {
+        Description = $"Key prefix of every key bench writes and reads, so its keys stay apart from real data [default: {BenchOptions.DefaultPrefix}]",
+        HelpName = "PREFIX",
+        DefaultValueFactory = _ => BenchOptions.DefaultPrefix,
+    };
+
+    public Option<bool> Cleanup { get; } = new("--cleanup")
+    {
+        Description = "Delete every key this run wrote when it is done",
+    };
+
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Prefix);
+        command.Options.Add(Cleanup);
         command.Options.Add(Clients);
         command.Options.Add(Connections);
         command.Options.Add(Total);
@@ -95,6 +109,8 @@ public sealed class BenchCommandOptions
             KeySpace = parse.GetValue(KeySpace),
             ReadRatio = parse.GetValue(ReadRatio),
             Stale = parse.GetValue(Stale),
+            Prefix = parse.GetValue(Prefix) ?? BenchOptions.DefaultPrefix,
+            Cleanup = parse.GetValue(Cleanup),
         };
         options.Validate();
         return options;

@@ -14,6 +14,7 @@ public sealed record BenchOptions
     public const int DefaultKeySize = 16;
     public const int DefaultValueSize = 256;
     public const int DefaultKeySpace = 10_000;
+    public const string DefaultPrefix = "bench/";
 
     /// <summary>More clients than this is a typo, not a benchmark: each is a task with its own session on the servers.</summary>
     public const int MaxClients = 10_000;
@@ -51,6 +52,12 @@ public sealed record BenchOptions
     /// <summary>Reads may be served by any node from its own state (no ReadIndex round).</summary>
     public bool Stale { get; init; }
 
+    /// <summary>Every key is this prefix followed by the zero-padded key number.</summary>
+    public string Prefix { get; init; } = DefaultPrefix;
+
+    /// <summary>Delete the keys the run wrote when it is done.</summary>
+    public bool Cleanup { get; init; }
+
     /// <summary>
     /// Clients per connection when <see cref="Connections"/> is not given. One shared pipelined connection
     /// batches many requests into one syscall, but one reader loop then decodes every answer; measured on
@@ -85,6 +92,8 @@ public sealed record BenchOptions
         var digits = (KeySpace - 1).ToString(CultureInfo.InvariantCulture).Length;
         if (digits > KeySize)
             throw new ArgumentException($"--key-size {KeySize} is too small for --key-space {KeySpace}: key numbers need {digits} digits");
+        if (System.Text.Encoding.UTF8.GetByteCount(Prefix) + KeySize > ClientLimits.MaxKeyBytes)
+            throw new ArgumentException($"--prefix and --key-size together make keys longer than {ClientLimits.MaxKeyBytes} bytes");
         if (!double.IsFinite(ReadRatio) || ReadRatio < 0 || ReadRatio > 1)
             throw new ArgumentException($"--read-ratio must be between 0 and 1, not {ReadRatio.ToString(CultureInfo.InvariantCulture)}");
         if (Stale && ReadRatio == 0)

@@ -19,6 +19,7 @@ public sealed class BenchRunner
     private readonly IReadOnlyList<RaftClient> _clients;
     private readonly JsonElement _value;
     private readonly string _keyFormat;
+    private readonly bool[] _written;
     private long _claimed;
     private long _completed;
     private long _failed;
@@ -34,6 +35,7 @@ public sealed class BenchRunner
         _clients = clients;
         _value = ValueOfSize(options.ValueSize);
         _keyFormat = "D" + options.KeySize.ToString(CultureInfo.InvariantCulture);
+        _written = options.Cleanup ? new bool[options.KeySpace] : [];
     }
 
     /// <summary>Operations answered so far (successes and failures), for the progress bar.</summary>
@@ -45,16 +47,50 @@ public sealed class BenchRunner
     /// <summary>Time since the measured run started (zero before).</summary>
     public TimeSpan Elapsed => Volatile.Read(ref _startTimestamp) is var start and > 0 ? Stopwatch.GetElapsedTime(start) : TimeSpan.Zero;
 
-    /// <summary>The key of number <paramref name="n"/>: zero-padded to the key size.</summary>
-    public string KeyOf(int n) => n.ToString(_keyFormat, CultureInfo.InvariantCulture);
+    /// <summary>The key of number <paramref name="n"/>: the prefix, then the number zero-padded to the key size.</summary>
+    public string KeyOf(int n) => _options.Prefix + n.ToString(_keyFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>Keys this run may have written (attempted writes count: an unanswered one may have been applied).</summary>
+    public IEnumerable<string> WrittenKeys() => Enumerable.Range(0, _written.Length).Where(n => Volatile.Read(ref _written[n])).Select(KeyOf);
+
+    /// <summary>
+    /// Deletes every key the run may have written (<see cref="BenchOptions.Cleanup"/>), a few at a time on each client.
+    /// Returns how many were deleted (keys already gone count too).
+    /// </summary>
+    public async Task<int> CleanupAsync(CancellationToken cancellationToken)
+    {
+        var keys = WrittenKeys().ToList();
+        var next = -1;
+        var deleted = 0;
+        var workers = Enumerable.Range(0, Math.Min(keys.Count, _clients.Count * 8)).Select(async worker =>
+        {
+            var client = _clients[worker % _clients.Count];
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < keys.Count)
+            {
+                var response = await client.DeleteAsync(keys[i], cancellationToken).ConfigureAwait(false);
+                if (response.Status is ClientStatus.Ok or ClientStatus.NotFound) Interlocked.Increment(ref deleted);
+            }
+        });
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return deleted;
+    }
 
     /// <summary>
     /// One untimed write per client instance, so that finding the leader and dialling it are not
     /// counted as the latency of the first operations. Throws <see cref="ClusterUnavailableException"/>
     /// when the cluster cannot take a write.
     /// </summary>
-    public Task WarmUpAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(_clients.Select(c => c.SetAsync(KeyOf(0), _value, cancellationToken)));
+    public Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        MarkWritten(0);
+        return Task.WhenAll(_clients.Select(c => c.SetAsync(KeyOf(0), _value, cancellationToken)));
+    }
+
+    private void MarkWritten(int n)
+    {
+        if (_written.Length > 0) Volatile.Write(ref _written[n], true);
+    }
 
     /// <summary>Runs until the total or duration is reached, or until <paramref name="cancellationToken"/> (then the result says interrupted).</summary>
     public async Task<BenchResult> RunAsync(CancellationToken cancellationToken)
@@ -100,7 +136,9 @@ public sealed class BenchRunner
         while (!cancellationToken.IsCancellationRequested && TryClaim())
         {
             var isRead = random.NextDouble() < _options.ReadRatio;
-            var key = KeyOf(random.Next(_options.KeySpace));
+            var number = random.Next(_options.KeySpace);
+            var key = KeyOf(number);
+            if (!isRead) MarkWritten(number);
             var start = Stopwatch.GetTimestamp();
             string? error;
             try

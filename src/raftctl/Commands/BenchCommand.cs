@@ -1,6 +1,9 @@
 using System.CommandLine;
 using RaftKv.Client;
+using System.Globalization;
 using RaftKv.Ctl.Bench;
+using RaftKv.Ctl.Terminal;
+using Spectre.Console;
 
 namespace RaftKv.Ctl.Commands;
 
@@ -40,6 +43,13 @@ internal static class BenchCommand
 
                 if (context.Json) context.WriteJson(result.WriteJson);
                 else context.Output.Write(result.ToText());
+                if (bench.Cleanup)
+                {
+                    // Not interrupted by the Ctrl+C that ended the run: the keys should go either way.
+                    using var cleanupDeadline = new CancellationTokenSource(context.Timeout * 3);
+                    var deleted = await runner.CleanupAsync(cleanupDeadline.Token).ConfigureAwait(false);
+                    context.Error.WriteLine($"cleanup: deleted {deleted} keys under {bench.Prefix}");
+                }
 
                 if (result.Interrupted) return ExitCodes.Interrupted;
                 if (result.Ops == 0)
@@ -59,22 +69,29 @@ internal static class BenchCommand
 
     private static async Task<BenchResult> RunWithProgressAsync(CommandContext context, BenchRunner runner, BenchOptions bench, CancellationToken cancellationToken)
     {
-        // Only a real terminal gets the bar: a log file or a test's StringWriter would collect every redraw.
-        if (!ReferenceEquals(context.Error, Console.Error) || Console.IsErrorRedirected)
+        // Only a real terminal gets the bar (Spectre.Console's progress display, on stderr): a log file or a
+        // test's StringWriter would collect every redraw.
+        if (!Consoles.IsTerminal(context.Error))
             return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
 
-        var bar = new ProgressBar(context.Error, runner, bench);
-        using var stopBar = new CancellationTokenSource();
-        var drawing = bar.RunAsync(stopBar.Token);
-        try
-        {
-            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await stopBar.CancelAsync().ConfigureAwait(false);
-            await drawing.ConfigureAwait(false);
-            bar.Clear();
-        }
+        BenchResult? result = null;
+        await Consoles.For(context.Error).Progress()
+            .AutoClear(true)
+            .Columns(new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var total = bench.EffectiveTotal is long t ? t : bench.Duration!.Value.TotalSeconds;
+                var task = progress.AddTask("bench", maxValue: total);
+                var run = runner.RunAsync(cancellationToken);
+                while (!run.IsCompleted)
+                {
+                    var rate = runner.Elapsed.TotalSeconds > 0 ? runner.Completed / runner.Elapsed.TotalSeconds : 0;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{runner.Completed} ops, {rate:0} ops/s, {runner.Failed} errors");
+                    task.Value = bench.EffectiveTotal is not null ? runner.Completed : Math.Min(total, runner.Elapsed.TotalSeconds);
+                    await Task.WhenAny(run, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false);
+                }
+                result = await run.ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return result!;
     }
 }

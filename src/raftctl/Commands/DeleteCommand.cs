@@ -10,13 +10,14 @@ internal static class DeleteCommand
     {
         var key = new Argument<string>("KEY") { Description = "The key to remove" };
         var command = new Command("delete", "Remove KEY; exits with 1 if it did not exist");
+        command.Aliases.Add("del");
         command.Arguments.Add(key);
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var k = KeyArguments.Validate(context.Get(key));
             var response = await context.Client.DeleteAsync(k, cancellationToken).ConfigureAwait(false);
             if (response.Status is not (ClientStatus.Ok or ClientStatus.NotFound)) return context.Unexpected(response);
-            if (context.Json) context.WriteResponse(response);
+            if (context.Json) context.WriteWriteResult("delete", k, response);
             if (response.Status == ClientStatus.NotFound)
             {
                 context.Error.WriteLine($"key not found: {k}");

@@ -13,9 +13,11 @@ internal static class GetCommand
         {
             Description = "Let any node answer from its own state without confirming leadership (faster, may miss recent writes)",
         };
+        var raw = new Option<bool>("--raw") { Description = "Print a string value as its text, without quotes or escapes (other values as JSON)" };
         var command = new Command("get", "Print the value of KEY as JSON (exit code 1 if missing), or every key and value as one JSON object");
         command.Arguments.Add(key);
         command.Options.Add(stale);
+        command.Options.Add(raw);
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var k = context.Get(key);
@@ -41,7 +43,8 @@ internal static class GetCommand
             }
             else if (found)
             {
-                if (response.Value is { } value) context.WriteJson(value);
+                if (response.Value is { ValueKind: System.Text.Json.JsonValueKind.String } text && context.Get(raw)) context.Output.WriteLine(text.GetString());
+                else if (response.Value is { } value) context.WriteJson(value);
                 else context.Output.WriteLine("null");
             }
             if (found) return ExitCodes.Success;

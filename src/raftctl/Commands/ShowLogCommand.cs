@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using RaftKv.Ctl.Terminal;
+using Spectre.Console;
 using RaftKv.Protocol;
 
 namespace RaftKv.Ctl.Commands;
@@ -13,6 +15,7 @@ internal static class ShowLogCommand
         var from = new Option<long?>("--from") { Description = "First log index to show (default: the first in the log)", HelpName = "N" };
         var limit = new Option<int?>("--limit") { Description = "Show at most N entries", HelpName = "N" };
         var command = new Command("show-log", "Print log entries: index, term, type and command of each");
+        command.Aliases.Add("show_log");
         command.Options.Add(node);
         command.Options.Add(from);
         command.Options.Add(limit);
@@ -50,16 +53,16 @@ internal static class ShowLogCommand
                 return ExitCodes.Success;
             }
 
-            var table = new TextTable("INDEX", "TERM", "TYPE", "COMMAND");
+            var table = Consoles.Table(context.Output, "INDEX", "TERM", "TYPE", "COMMAND");
             foreach (var entry in entries)
             {
-                table.Add(
-                    entry.Index.ToString(CultureInfo.InvariantCulture),
-                    entry.Term.ToString(CultureInfo.InvariantCulture),
-                    entry.Type,
-                    entry.Command is { } c ? JsonOutput.Format(c, indented: false) : "-");
+                table.AddRow(
+                    new Text(entry.Index.ToString(CultureInfo.InvariantCulture)),
+                    new Text(entry.Term.ToString(CultureInfo.InvariantCulture)),
+                    new Text(entry.Type),
+                    new Text(entry.Command is { } c ? JsonOutput.Format(c, indented: false) : "-"));
             }
-            context.Output.Write(table.ToString());
+            Consoles.Write(context.Output, table);
             return ExitCodes.Success;
         });
         return command;

@@ -289,4 +289,92 @@ public sealed class MembershipRules
 
         net[2].Raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4), out _).Should().Be(ProposeResult.NotLeader);
     }
+
+    /// <summary>
+    /// Node 2 of voters {1, 2, 3} holds "remove 2" at index 2, committed (the leader's heartbeat said so)
+    /// but not yet applied: its Config still lists it as a voter.
+    /// </summary>
+    private static TestNode NodeWhoseRemovalIsCommittedButNotApplied()
+    {
+        var removeTwo = new Entry(2, 1, EntryType.ConfigChange, new ConfigChange(ConfigChangeType.Remove, 2).Encode());
+        var node = new TestNode(Build.Options(2, Three), new MemoryStorage(new HardState(1, NodeIds.None, 1), [Entry.NoOpAt(1, 1), removeTwo]), 2);
+        node.HandleReady();
+        node.Raft.Step(new Message { Type = MessageType.Heartbeat, From = 1, To = 2, Term = 1, Commit = 2 });
+        node.Raft.CommitIndex.Should().Be(2);
+        node.Raft.AppliedIndex.Should().Be(1);
+        node.Raft.Config.IsVoter(2).Should().BeTrue("the removal takes effect only when applied");
+        return node;
+    }
+
+    [Fact]
+    public void TimeoutNow_starts_no_campaign_while_the_nodes_own_removal_is_committed_but_unapplied()
+    {
+        // Simulator seeds 7002066 and 7005135: the removed node won and crashed in BecomeLeader.
+        var node = NodeWhoseRemovalIsCommittedButNotApplied();
+
+        node.Raft.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 2, Term = 1 });
+
+        node.Raft.Role.Should().Be(Role.Follower);
+        node.Raft.Term.Should().Be(1);
+        node.HandleReady().Should().NotContain(m => m.Type == MessageType.Vote || m.Type == MessageType.PreVote);
+        node.Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 3), "applying the committed removal takes node 2 out");
+        node.Raft.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 2, Term = 1 });
+        node.Raft.Role.Should().Be(Role.Follower, "a node outside the configuration never campaigns");
+    }
+
+    [Fact]
+    public void Election_timeout_starts_no_campaign_while_a_committed_config_change_is_unapplied()
+    {
+        var node = NodeWhoseRemovalIsCommittedButNotApplied();
+
+        for (var i = 0; i < 100; i++) node.Raft.Tick();
+        node.Raft.Campaign();
+
+        node.Raft.Role.Should().Be(Role.Follower);
+        node.Raft.Term.Should().Be(1);
+    }
+
+    [Fact]
+    public void TimeoutNow_starts_no_campaign_on_a_learner()
+    {
+        var net = ClusterWithNewcomer();
+        net.Elect(1);
+        Change(net, 1, ConfigChangeType.AddLearner, 4);
+        var term = net[4].Raft.Term;
+
+        net[4].Raft.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 4, Term = term });
+
+        net[4].Raft.Role.Should().Be(Role.Follower);
+        net[4].Raft.Term.Should().Be(term);
+    }
+
+    [Fact]
+    public void Delayed_TimeoutNow_reaching_a_node_after_its_removal_starts_no_campaign()
+    {
+        var net = Network.OfSize(3);
+        var leader = net.Elect(1).Raft;
+        // A transfer to node 3 whose TimeoutNow is held back in the network; the transfer is abandoned.
+        var held = new List<Message>();
+        net.DropIf = m =>
+        {
+            if (m.Type != MessageType.TimeoutNow) return false;
+            held.Add(m);
+            return true;
+        };
+        leader.TransferLeadership(3).Should().BeTrue();
+        net.Stabilize();
+        net.TickAll(20);
+        leader.TransferTarget.Should().Be(NodeIds.None);
+        held.Should().ContainSingle();
+
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net[3].Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 2));
+        net[3].Raft.Step(held[0]);
+        net.Stabilize();
+        net.TickAll(50);
+
+        net[3].Raft.Role.Should().Be(Role.Follower);
+        leader.Role.Should().Be(Role.Leader);
+        net.Leaders.Should().ContainSingle().Which.Id.Should().Be(1);
+    }
 }

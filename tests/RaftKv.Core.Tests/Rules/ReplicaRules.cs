@@ -69,7 +69,7 @@ public sealed class ReplicaRules
 
     private static Call Set(string key, long seq = 1) => new(new ClientRequest
     {
-        Id = seq, Op = ClientOp.Set, Key = key, Value = JsonSerializer.SerializeToElement(seq), ClientId = "c", Seq = seq,
+        Id = seq, Op = ClientOp.Set, Key = key, Value = JsonSerializer.SerializeToElement(seq),
     });
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed partial class ClusterSimulation
         node.AppliedIndex = entry.Index;
         node.Digest = Mix(node.Digest, entry);
         _stateMachineSafety.ObserveApplied(node.Id, entry.Index, entry.Term, node.Digest);
-        if (entry.Index > _exactlyOnce.LastIndex) Committed(entry);
+        if (entry.Index > _exactlyOnce.LastIndex) Committed(node, entry);
         if (_exactlyOnce.ExpectedAfter(entry.Index) is { } expected)
         {
             var machine = node.Replica!.StateMachine;
@@ -43,19 +43,21 @@ public sealed partial class ClusterSimulation
     }
 
     /// <summary>The first time any replica applies an index: the committed log grows by one entry.</summary>
-    private void Committed(Entry entry)
+    private void Committed(SimNode node, Entry entry)
     {
-        if (entry.Type != EntryType.Command)
+        var command = entry.Type == EntryType.Command ? KvCommandCodec.Decode(entry.Data) : null;
+        if (command is not { Op: KvOp.Set })
         {
+            // No-ops, membership changes, session registrations: nothing a key holds depends on them.
             _exactlyOnce.Committed(entry.Index);
             return;
         }
-        var command = KvCommandCodec.Decode(entry.Data);
         var value = command.Value is { ValueKind: JsonValueKind.Number } v ? v.GetInt64() : 0;
         if (!_writes.ContainsKey(value))
             throw new InvariantViolationException("Integrity", $"committed write {Ids.Format(value)} at index {entry.Index} was never proposed");
         _commandsCommitted++;
-        _exactlyOnce.Committed(entry.Index, command.Key, value, command.ClientId, command.Seq);
+        var taken = node.Replica!.StateMachine.TryGet(command.Key!, out var now) && now.GetInt64() == value;
+        _exactlyOnce.Committed(entry.Index, command.Key, value, command.Session, command.Seq, taken);
     }
 
     /// <summary>A replica replaced its state machine with a snapshot (from the leader, or its own on restart).</summary>

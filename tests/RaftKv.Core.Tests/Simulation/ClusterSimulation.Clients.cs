@@ -16,7 +16,7 @@ public sealed partial class ClusterSimulation
     private int _writesAcknowledged;
     private int _retries;
     private int _lateDuplicates;
-    private int _oneShotSessions;
+    private int _registrations;
 
     private void WakeClient(SimClient client, long delay)
     {
@@ -34,7 +34,8 @@ public sealed partial class ClusterSimulation
         if (client.Op is null)
         {
             if (_clientsStopped) return;
-            StartOperation(client);
+            if (client.Session is null) StartRegistration(client);
+            else StartOperation(client);
         }
         var op = client.Op!;
         if (op.Attempt is { } stale)
@@ -62,7 +63,9 @@ public sealed partial class ClusterSimulation
         var call = new SimCall(request with { Id = _nextRequestId++ }, node, OnAnswer);
         op.Attempt = call;
         Schedule(NetworkDelay(), new SimEvent(SimEventKind.ClientRequest, Node: node, Call: call));
-        WakeClient(client, AttemptTimeout);
+        // Every attempt to register appends a new session to the log: on a slow cluster, retrying early only adds
+        // to the backlog (seed 6993 livelocked so), so a registration waits for its answer until the deadline.
+        WakeClient(client, op.IsRegister ? Math.Max(1, op.Deadline - _now) : AttemptTimeout);
         if (Has(FaultKinds.LateDuplicates) && _rng.Next(8) == 0)
         {
             // The same bytes again, much later, to any node; nobody waits for the answer.
@@ -72,26 +75,32 @@ public sealed partial class ClusterSimulation
         }
     }
 
+    private void StartRegistration(SimClient client)
+    {
+        _registrations++;
+        client.Op = new SimOperation
+        {
+            IsWrite = false, IsRegister = true, Key = "", Request = new ClientRequest { Op = Protocol.ClientOp.Register },
+            InvokeStep = _step, Deadline = _now + OperationTimeout, AfterHeal = _healed,
+        };
+    }
+
     private void StartOperation(SimClient client)
     {
         var key = "k" + _rng.Next(_s.KeyCount);
         var deadline = _now + OperationTimeout;
         if (_rng.NextDouble() < 0.6)
         {
-            if (Has(FaultKinds.SessionChurn) && _rng.Next(2) == 0)
-            {
-                // A one-shot client (every raftctl run is one): a new session for a single write.
-                client.ClientId = $"c{client.Id}-{++_oneShotSessions}";
-                client.NextSeq = 1;
-            }
+            // A one-shot client (every raftctl run is one): its session serves this write only.
+            client.OneShot = Has(FaultKinds.SessionChurn) && _rng.Next(2) == 0;
             var seq = client.NextSeq++;
-            var writeId = Ids.Of(client.Id, (int)(_writes.Count + 1));
+            var writeId = Ids.Of(client.Id, _writes.Count + 1);
             var request = new ClientRequest
             {
                 Op = Protocol.ClientOp.Set,
                 Key = key,
                 Value = JsonSerializer.SerializeToElement(writeId),
-                ClientId = client.ClientId,
+                Session = client.Session,
                 Seq = seq,
             };
             client.Op = new SimOperation
@@ -99,7 +108,7 @@ public sealed partial class ClusterSimulation
                 IsWrite = true, Key = key, WriteId = writeId, Request = request, InvokeStep = _step, Deadline = deadline, AfterHeal = _healed,
             };
             _writes[writeId] = new WriteOp(writeId, key, _step, null);
-            Trace($"client {client.Id} writes {Ids.Format(writeId)} to '{key}'", $"{client.ClientId} seq {seq}");
+            Trace($"client {client.Id} writes {Ids.Format(writeId)} to '{key}'", $"session {client.Session} seq {seq}");
         }
         else
         {
@@ -129,7 +138,7 @@ public sealed partial class ClusterSimulation
             call.Complete(new ClientResponse { Id = call.Request.Id, Status = found ? ClientStatus.Ok : ClientStatus.NotFound, Value = found ? value : null });
             return;
         }
-        Trace($"request {call.Request.Id} ({call.Request.Op} '{call.Request.Key}' {call.Request.ClientId} seq {call.Request.Seq}) reaches node {node.Id}");
+        Trace($"request {call.Request.Id} ({call.Request.Op} '{call.Request.Key}' session {call.Request.Session} seq {call.Request.Seq}) reaches node {node.Id}");
         Input(node, null, r => r.Submit(call));
     }
 
@@ -149,11 +158,25 @@ public sealed partial class ClusterSimulation
         op.Attempt = null;
         switch (response.Status)
         {
+            case ClientStatus.Ok when op.IsRegister:
+                client.Session = response.Session ?? throw new InvariantViolationException("Client protocol", "a registration was answered without a session id");
+                client.NextSeq = 1;
+                Trace($"client {client.Id} registered session {client.Session}");
+                client.Op = null;
+                WakeClient(client, _rng.Next(1, 2 * _s.TickInterval));
+                return;
+            case ClientStatus.SessionExpired when op.IsWrite:
+                // This attempt was not applied; an earlier one may have been: the outcome is unknown. A new session
+                // for the next write (never this write again under another session: that could apply it twice).
+                client.Session = null;
+                Abandon(client, $"session expired: {response.Error}");
+                return;
             case ClientStatus.Ok or ClientStatus.NotFound when op.IsWrite:
                 _writes[op.WriteId] = _writes[op.WriteId] with { Response = _step };
                 _writesAcknowledged++;
                 _acknowledged.Add(op.WriteId);
                 Trace($"client {client.Id} write {Ids.Format(op.WriteId)} acknowledged", $"index {response.Index}");
+                if (client.OneShot) client.Session = null;
                 Complete(client);
                 return;
             case ClientStatus.Ok or ClientStatus.NotFound:
@@ -175,7 +198,7 @@ public sealed partial class ClusterSimulation
                 return;
             default:
                 throw new InvariantViolationException("Client protocol",
-                    $"client {client.Id} got {response.Status} for {op.Request.Op} '{op.Key}' ({op.Request.ClientId} seq {op.Request.Seq}): {response.Error}");
+                    $"client {client.Id} got {response.Status} for {op.Request.Op} '{op.Key}' (session {op.Request.Session} seq {op.Request.Seq}): {response.Error}");
         }
     }
 
@@ -193,7 +216,7 @@ public sealed partial class ClusterSimulation
     private void Abandon(SimClient client, string why)
     {
         if (client.Op is not { } op) return;
-        Trace($"client {client.Id} gives up on {(op.IsWrite ? "write " + Ids.Format(op.WriteId) : "read")}", why);
+        Trace($"client {client.Id} gives up on {(op.IsWrite ? "write " + Ids.Format(op.WriteId) : op.IsRegister ? "registering" : "read")}", why);
         client.Op = null;
         WakeClient(client, _rng.Next(1, 3 * _s.TickInterval));
     }

@@ -108,6 +108,7 @@ public sealed partial class ClusterSimulation
             ReadsCompleted = _reads.Count,
             Retries = _retries,
             LateDuplicates = _lateDuplicates,
+            Registrations = _registrations,
             Crashes = _crashes,
             Partitions = _partitions,
             SnapshotsInstalled = _snapshotsInstalled,
@@ -171,7 +172,7 @@ public sealed partial class ClusterSimulation
         Servers = Addresses,
         SnapshotEntries = Has(FaultKinds.Compaction) ? _s.CompactEvery : 1_000_000,
         CompactionRetryTicks = 5,
-        MaxSessions = (_sabotage & Sabotage.ForgetSessions) != 0 ? 1 : _s.MaxSessions,
+        MaxSessions = _s.MaxSessions,
     };
 
     private void AddNode(SimNode node)

@@ -218,9 +218,9 @@ public sealed class InvariantCheckerTests
     public void Exactly_once_ignores_a_retry_with_the_same_client_and_seq()
     {
         var checker = new ExactlyOnceChecker();
-        checker.Committed(1, "x", value: 11, clientId: "a", seq: 1);
-        checker.Committed(2, "x", value: 22, clientId: "b", seq: 1);
-        checker.Committed(3, "x", value: 11, clientId: "a", seq: 1); // a late retry of a's write
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        checker.Committed(2, "x", value: 22, session: 6, seq: 1, taken: true);
+        checker.Committed(3, "x", value: 11, session: 5, seq: 1, taken: true); // a late retry of session 5's write
 
         checker.ExpectedAfter(3).Should().Be(("x", 22L), "the retry must change nothing");
         checker.EffectiveWrites.Should().Equal(11, 22);
@@ -230,9 +230,20 @@ public sealed class InvariantCheckerTests
     public void Exactly_once_flags_a_value_that_takes_effect_twice()
     {
         var checker = new ExactlyOnceChecker();
-        checker.Committed(1, "x", value: 11, clientId: "a", seq: 1);
-        var act = () => checker.Committed(2, "x", value: 11, clientId: "a", seq: 2); // retried with a new seq
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        var act = () => checker.Committed(2, "x", value: 11, session: 5, seq: 2, taken: true); // retried with a new seq
         act.Should().Throw<InvariantViolationException>().Which.Invariant.Should().Be("Exactly once");
+    }
+
+    [Fact]
+    public void Exactly_once_expects_a_write_of_an_expired_session_to_change_nothing_anywhere()
+    {
+        var checker = new ExactlyOnceChecker();
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        checker.Committed(2, "x", value: 22, session: 3, seq: 1, taken: false); // refused: session 3 expired
+
+        checker.ExpectedAfter(2).Should().Be(("x", 11L));
+        checker.EffectiveWrites.Should().Equal(11);
     }
 
     [Fact]

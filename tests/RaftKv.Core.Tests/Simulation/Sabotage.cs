@@ -25,12 +25,9 @@ public enum Sabotage
     /// </summary>
     AckBeforePersist = 1 << 3,
 
-    /// <summary>The replica's state machine remembers one client session only: a retry of a forgotten session is applied again.</summary>
-    ForgetSessions = 1 << 4,
-
     /// <summary>
     /// Clients retry a write with a new seq (as a client without sessions would), so the replica cannot tell the
     /// retry from a new write and applies the duplicate.
     /// </summary>
-    RetryWithNewSeq = 1 << 5,
+    RetryWithNewSeq = 1 << 4,
 }

@@ -1,9 +1,12 @@
 namespace RaftKv.Core.Tests.Simulation;
 
-/// <summary>One client operation in progress: a write of a unique value (retried with the same client id and seq), or a linearizable read.</summary>
+/// <summary>One client operation in progress: a session registration, a write of a unique value (retried with the same session and seq), or a linearizable read.</summary>
 public sealed class SimOperation
 {
     public required bool IsWrite { get; init; }
+
+    /// <summary>A session registration (not part of the checked history).</summary>
+    public bool IsRegister { get; init; }
     public required string Key { get; init; }
 
     /// <summary>The write's unique value (<see cref="Invariants.Ids"/>); 0 for reads.</summary>

@@ -14,6 +14,7 @@ public sealed record SimulationResult
     public int ReadsCompleted { get; init; }
     public int Retries { get; init; }
     public int LateDuplicates { get; init; }
+    public int Registrations { get; init; }
     public int DiskFullEpisodes { get; init; }
     public int Crashes { get; init; }
     public int Partitions { get; init; }

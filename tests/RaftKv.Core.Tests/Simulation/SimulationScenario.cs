@@ -59,7 +59,7 @@ public sealed record SimulationScenario
         if (rng.Next(10) == 0) faults = FaultKinds.None; // some calm runs: the happy path must work too
         if ((faults & FaultKinds.CrashesDuringReady) != 0) faults |= FaultKinds.Crashes;
         var electionTicks = rng.Next(8, 16);
-        return new SimulationScenario
+        var scenario = new SimulationScenario
         {
             Seed = seed,
             NodeCount = nodeCount,
@@ -86,6 +86,9 @@ public sealed record SimulationScenario
             KeyCount = rng.Next(1, 4),
             CompactEvery = rng.Next(3, 40),
         };
+        // A quarter of the seeds keep only a few sessions: churn pushes the clients' own sessions out (past any limit),
+        // so late retries meet expired sessions and must be refused, never applied.
+        return rng.Next(4) == 0 ? scenario with { MaxSessions = scenario.ClientCount + rng.Next(1, 5) } : scenario;
     }
 
     public override string ToString() =>

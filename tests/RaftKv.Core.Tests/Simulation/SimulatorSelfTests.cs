@@ -53,19 +53,6 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Simulator_catches_a_replica_that_forgets_sessions()
-    {
-        // A late retry of a client whose session was forgotten is applied again (the bug of issue 8).
-        var summary = RunSabotaged(Sabotage.ForgetSessions, seeds: 40, s => s with
-        {
-            Faults = s.Faults | FaultKinds.LateDuplicates,
-            ClientCount = 3,
-            KeyCount = 1,
-        });
-        summary.Failures.Should().Contain(f => f.Reason.Contains("Exactly once"));
-    }
-
-    [Fact]
     public void Simulator_catches_a_replica_that_applies_a_duplicate()
     {
         var summary = RunSabotaged(Sabotage.RetryWithNewSeq, seeds: 40, s => s with

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Protocol;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using RaftKv.Testing.Processes;
 
 namespace RaftKv.Jepsen.Tests.Runs;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Testing.Faults;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 using RaftKv.Testing.Processes;
 
 namespace RaftKv.Jepsen.Tests.Runs;

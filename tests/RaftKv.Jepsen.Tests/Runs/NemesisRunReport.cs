@@ -1,6 +1,6 @@
 using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Testing.Faults;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 
 namespace RaftKv.Jepsen.Tests.Runs;
 

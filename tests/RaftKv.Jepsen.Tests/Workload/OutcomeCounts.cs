@@ -1,5 +1,5 @@
 using System.Globalization;
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 
 namespace RaftKv.Jepsen.Tests.Workload;
 

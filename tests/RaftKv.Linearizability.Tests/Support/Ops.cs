@@ -1,4 +1,4 @@
-using RaftKv.Testing.Linearizability;
+using RaftKv.Linearizability;
 
 namespace RaftKv.Linearizability.Tests.Support;
 

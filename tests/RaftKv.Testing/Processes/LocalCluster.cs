@@ -29,6 +29,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly OutputLog[] _outputs;
     private readonly string[] _addresses;
     private readonly string[] _serversFiles;
+    private readonly int[] _httpPorts;
     private readonly RaftClient _statusClient;
     private int _disposed;
 
@@ -40,7 +41,10 @@ public sealed class LocalCluster : IAsyncDisposable
         Directory.CreateDirectory(RootDirectory);
         ClusterId = "test-" + Guid.NewGuid().ToString("N")[..12];
 
-        _addresses = FreeLoopbackPorts(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
+        // Client and HTTP ports are picked together so that they all differ.
+        var ports = FreeLoopbackPorts(options.NodeCount * (options.Http ? 2 : 1));
+        _addresses = ports.Take(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
+        _httpPorts = ports.Skip(options.NodeCount).ToArray();
         ServersFile = Path.Combine(RootDirectory, "servers.txt");
         WriteServersFile(ServersFile, _addresses);
         _serversFiles = Enumerable.Repeat(ServersFile, options.NodeCount).ToArray();
@@ -61,7 +65,6 @@ public sealed class LocalCluster : IAsyncDisposable
             Servers = _addresses,
             Timeout = TimeSpan.FromSeconds(1),
             RequestTimeout = TimeSpan.FromMilliseconds(500),
-            ClientId = "harness-status",
         });
     }
 
@@ -102,6 +105,11 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>The servers file node <paramref name="id"/> starts with (<see cref="ServersFile"/> unless <see cref="SetServers"/> changed it).</summary>
     public string ServersFileOf(int id) => _serversFiles[Check(id)];
+
+    /// <summary>Node <paramref name="id"/>'s dashboard (with <see cref="LocalClusterOptions.Http"/>), for example http://127.0.0.1:41234/.</summary>
+    public Uri HttpUrl(int id) => _options.Http
+        ? new Uri($"http://127.0.0.1:{_httpPorts[Check(id)]}/")
+        : throw new InvalidOperationException("the cluster was started without HTTP (LocalClusterOptions.Http)");
 
     /// <summary>Node <paramref name="id"/>'s data directory (it exists once the node has started).</summary>
     public string DataDirectory(int id) => Path.Combine(RootDirectory, "data", $"node-{Check(id)}");
@@ -180,12 +188,11 @@ public sealed class LocalCluster : IAsyncDisposable
     /// A client of this cluster (every node's real address). The caller disposes it. Timeouts default
     /// to the client library's (10 s per operation, 2 s per attempt).
     /// </summary>
-    public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null, string? clientId = null)
+    public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null)
     {
         var options = new RaftClientOptions { Servers = _addresses };
         if (timeout is { } t) options = options with { Timeout = t };
         if (requestTimeout is { } r) options = options with { RequestTimeout = r };
-        if (clientId is not null) options = options with { ClientId = clientId };
         return new RaftClient(options);
     }
 
@@ -313,6 +320,11 @@ public sealed class LocalCluster : IAsyncDisposable
             "--log-level", _options.LogLevel,
         };
         if (_options.UnsafeNoFsync) args.Add("--unsafe-no-fsync");
+        if (!_options.ExtraArguments.Contains("--http"))
+        {
+            args.Add("--http");
+            args.Add(_options.Http ? $"127.0.0.1:{_httpPorts[id]}" : "none");
+        }
         args.AddRange(_options.ExtraArguments);
         return args;
     }

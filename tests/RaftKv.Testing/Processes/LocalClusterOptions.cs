@@ -19,6 +19,9 @@ public sealed record LocalClusterOptions
     public bool UnsafeNoFsync { get; init; }
 
     /// <summary>More raftnode arguments, appended to each node's command line.</summary>
+    /// <summary>Serve each node's dashboard and HTTP endpoints on a free loopback port (see <see cref="LocalCluster.HttpUrl"/>); off (--http none) otherwise.</summary>
+    public bool Http { get; init; }
+
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
     /// <summary>Environment variables for every node (such as raftnode's RAFTKV_TEST_FSYNC_DELAY_MS fault hook).</summary>

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RaftKv.Ctl.Usage;
+
+/// <summary>
+/// Turns what the parser found wrong into one line a person can act on, plus one hint line: no .NET type names,
+/// no repeated lines, "did you mean" for a near-miss command or option, and the command's real usage shape.
+/// </summary>
+internal static partial class UsageMessage
+{
+    /// <summary>The error line (without "error: ") for the first problem of <paramref name="parse"/>.</summary>
+    public static string Describe(ParseResult parse, Command root)
+    {
+        var command = parse.CommandResult.Command;
+        foreach (var error in parse.Errors)
+        {
+            var message = error.Message;
+            if (UnrecognizedPattern().Match(message) is { Success: true } unrecognized)
+            {
+                var word = unrecognized.Groups[1].Value;
+                if (command == root && !word.StartsWith('-'))
+                {
+                    var suggestion = Suggestions.Closest(word, Names(root.Subcommands));
+                    return suggestion is null ? $"unknown command '{word}'" : $"unknown command '{word}'; did you mean '{suggestion}'?";
+                }
+                if (word.StartsWith('-'))
+                {
+                    var options = command.Options.Concat(root.Options).SelectMany(o => o.Aliases.Append(o.Name)).Distinct();
+                    var suggestion = Suggestions.Closest(word, options);
+                    return suggestion is null ? $"unknown option '{word}' for {Path(command, root)}" : $"unknown option '{word}'; did you mean '{suggestion}'?";
+                }
+                return $"unexpected argument '{word}' for {Path(command, root)}";
+            }
+            if (CannotParsePattern().Match(message) is { Success: true } cannotParse)
+                return $"{cannotParse.Groups[2].Value} expects {Kind(cannotParse.Groups[3].Value)}, not '{cannotParse.Groups[1].Value}'";
+            if (message.StartsWith("Required argument missing", StringComparison.Ordinal))
+            {
+                var missing = command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parse.GetResult(a) is null or { Tokens.Count: 0 }).Select(a => a.Name).ToList();
+                return missing.Count == 0 ? $"{Path(command, root)} is missing an argument" : $"{Path(command, root)} needs {string.Join(" and ", missing)}";
+            }
+            if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
+                return $"{Path(command, root)} needs a subcommand";
+            return message.TrimEnd('.');
+        }
+        return "invalid command line";
+    }
+
+    /// <summary>The hint line: the command's usage, and where to read more.</summary>
+    public static string Hint(ParseResult parse, Command root, bool interactive)
+    {
+        var command = parse.CommandResult.Command;
+        if (command == root) return interactive ? "type help for the list of commands" : "run 'raftctl help' for the list of commands";
+        var help = interactive ? $"help {Path(command, root)}" : $"raftctl help {Path(command, root)}";
+        return $"usage: {(interactive ? "" : "raftctl ")}{Shape(command, root)}  (more: {help})";
+    }
+
+    /// <summary>The usage shape of a command: required arguments bare, optional ones in brackets, then [options].</summary>
+    public static string Shape(Command command, Command root)
+    {
+        var text = new StringBuilder(Path(command, root));
+        foreach (var argument in command.Arguments)
+        {
+            var name = argument.HelpName ?? argument.Name;
+            if (argument.Arity.MaximumNumberOfValues > 1) name += "...";
+            text.Append(' ').Append(argument.Arity.MinimumNumberOfValues == 0 ? $"[{name}]" : name);
+        }
+        if (command.Options.Any(o => !o.Hidden && o is not System.CommandLine.Help.HelpOption)) text.Append(" [options]");
+        return text.ToString();
+    }
+
+    private static string Path(Command command, Command root)
+    {
+        var path = new List<string>();
+        for (var c = command; c != root && c is not null; c = c.Parents.OfType<Command>().FirstOrDefault()!) path.Insert(0, c.Name);
+        return string.Join(' ', path);
+    }
+
+    private static IEnumerable<string> Names(IEnumerable<Command> commands) =>
+        commands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name));
+
+    private static string Kind(string type)
+    {
+        if (NullablePattern().Match(type) is { Success: true } nullable) type = nullable.Groups[1].Value;
+        return type switch
+        {
+            "System.Int32" or "System.Int64" or "System.UInt32" or "System.UInt64" => "a whole number",
+            "System.Double" or "System.Single" or "System.Decimal" => "a number",
+            "System.Boolean" => "true or false",
+            "System.TimeSpan" => "a duration",
+            _ => "a value of another kind",
+        };
+    }
+
+    [GeneratedRegex(@"^Unrecognized command or argument '(.*)'")]
+    private static partial Regex UnrecognizedPattern();
+
+    [GeneratedRegex(@"^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '(.*)'")]
+    private static partial Regex CannotParsePattern();
+
+    [GeneratedRegex(@"^System\.Nullable`1\[(.*)\]$")]
+    private static partial Regex NullablePattern();
+}

@@ -1,9 +1,0 @@
-namespace RaftKv.Testing.Linearizability;
-
-/// <summary>What a client asked the key-value store to do with one key.</summary>
-public enum OpKind
-{
-    Set,
-    Get,
-    Delete,
-}
