@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -19,16 +20,27 @@ namespace RaftKv.Client;
 /// (10..200 ms) until <see cref="RaftClientOptions.Timeout"/> runs out, and then the call throws
 /// <see cref="ClusterUnavailableException"/>.
 /// <para>
-/// Writes are idempotent across those retries: each logical write takes the next sequence number of
-/// its session once, and every attempt carries the same (ClientId, Seq) pair with a fresh request
-/// id, so a server that already applied it answers from its session table instead of applying it again.
-/// A client writing one at a time uses <see cref="RaftClientOptions.ClientId"/> with Seq 1, 2, 3, ...;
-/// concurrent writes each borrow a session of their own (<c>ClientId/1</c>, <c>ClientId/2</c>, ...),
-/// because the server remembers only the last write of each session.
+/// Writes are idempotent across those retries (docs/PROTOCOL.md, "Sessions"): the first write registers
+/// a session through the log (one extra round trip, once per session), each logical write takes the
+/// next sequence number of its session once, and every attempt carries the same (Session, Seq) pair
+/// with a fresh request id, so a server that already applied it answers from its session table instead
+/// of applying it again. A client writing one at a time uses one session with Seq 1, 2, 3, ...;
+/// concurrent writes each borrow a session of their own, because the server remembers only the last
+/// write of each session.
+/// </para>
+/// <para>
+/// When the server says a session expired (<see cref="ClientStatus.SessionExpired"/>), a write none of
+/// whose attempts can have been applied is sent again, transparently, under a newly registered session.
+/// A write that had an attempt with an unknown outcome is not: it throws
+/// <see cref="ClusterUnavailableException"/> with <see cref="ClusterUnavailableException.OutcomeUnknown"/>,
+/// because sending it again under a new session could apply it twice.
 /// </para>
 /// </remarks>
 public sealed class RaftClient : IAsyncDisposable
 {
+    /// <summary>A write registers at most this many sessions before giving up (each expiring before the write reached the log).</summary>
+    private const int MaxRegistrationsPerWrite = 3;
+
     private enum Routing
     {
         /// <summary>Send to the leader; the leader itself says NotLeader when it is not.</summary>
@@ -57,7 +69,7 @@ public sealed class RaftClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _sessions = new WriteSessionPool(options.ClientId);
+        _sessions = new WriteSessionPool();
         for (var id = 0; id < options.Servers.Count; id++) _addresses[id] = options.Servers[id];
     }
 
@@ -127,13 +139,29 @@ public sealed class RaftClient : IAsyncDisposable
     private async Task<ClientResponse> WriteAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        // One sequence number per logical write, reused by every retry in ExecuteAsync: that is what
-        // lets the server recognise a retry of a write it already applied.
+        var started = Stopwatch.GetTimestamp();
         var session = _sessions.Rent();
         try
         {
-            var seq = ++session.LastSeq;
-            return await ExecuteAsync(request with { ClientId = session.ClientId, Seq = seq }, Routing.Leader, null, isWrite: true, cancellationToken).ConfigureAwait(false);
+            for (var registrations = 0; ; )
+            {
+                if (!session.IsRegistered)
+                {
+                    if (++registrations > MaxRegistrationsPerWrite)
+                        throw new ClusterUnavailableException(
+                            $"{MaxRegistrationsPerWrite} new sessions in a row expired before this write reached the log (far more clients are registering than the servers keep sessions for); the write was not applied",
+                            _options.Timeout, outcomeUnknown: false);
+                    session.Registered(await RegisterAsync(Remaining(started), cancellationToken).ConfigureAwait(false));
+                }
+                // One sequence number per logical write, reused by every retry in ExecuteAsync: that is what
+                // lets the server recognise a retry of a write it already applied.
+                var seq = ++session.LastSeq;
+                var response = await ExecuteAsync(request with { Session = session.Id, Seq = seq }, Routing.Leader, null, isWrite: true, cancellationToken, Remaining(started)).ConfigureAwait(false);
+                if (response.Status != ClientStatus.SessionExpired) return response;
+                // ExecuteAsync returns SessionExpired only when no attempt of this write can have been
+                // applied (it throws otherwise), so sending it again under a new session is safe.
+                session.Expired();
+            }
         }
         finally
         {
@@ -141,11 +169,39 @@ public sealed class RaftClient : IAsyncDisposable
         }
     }
 
-    private async Task<ClientResponse> ExecuteAsync(ClientRequest template, Routing routing, int? directNode, bool isWrite, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a new session and returns its id. A register whose answer is lost may still create a session
+    /// that nobody will use: harmless (it expires like any other), so it is retried like a read.
+    /// </summary>
+    private async Task<long> RegisterAsync(TimeSpan budget, CancellationToken cancellationToken)
+    {
+        ClientResponse response;
+        try
+        {
+            response = await ExecuteAsync(new ClientRequest { Op = ClientOp.Register }, Routing.Leader, null, isWrite: false, cancellationToken, budget).ConfigureAwait(false);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            throw new ClusterUnavailableException($"{e.Message}; no session could be registered, so the write was not applied", e.Timeout, outcomeUnknown: false, e);
+        }
+        if (response is { Status: ClientStatus.Ok, Session: long id and > 0 }) return id;
+        throw new ClusterUnavailableException(
+            $"the leader did not register a session ({response.Status}: {response.Error ?? "no session id in the answer"}); the write was not sent",
+            _options.Timeout, outcomeUnknown: false);
+    }
+
+    /// <summary>What is left of the whole operation's <see cref="RaftClientOptions.Timeout"/> (a write's registration and the write share it).</summary>
+    private TimeSpan Remaining(long started)
+    {
+        var left = _options.Timeout - Stopwatch.GetElapsedTime(started);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    private async Task<ClientResponse> ExecuteAsync(ClientRequest template, Routing routing, int? directNode, bool isWrite, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        budget.CancelAfter(_options.Timeout);
+        budget.CancelAfter(timeout ?? _options.Timeout);
 
         var outcomeUnknown = false;
         Exception? lastError = null;
@@ -204,6 +260,14 @@ public sealed class RaftClient : IAsyncDisposable
                             break;
                         }
                         return response;
+
+                    case ClientStatus.SessionExpired when isWrite && outcomeUnknown:
+                        // An earlier attempt of this very write may have been applied before the session
+                        // expired; the server can no longer tell. Sending it under a new session could apply
+                        // it twice, so the caller must be told the truth: outcome unknown.
+                        throw new ClusterUnavailableException(
+                            $"session {template.Session} expired while write seq {template.Seq} was being retried; the write may or may not have been applied",
+                            _options.Timeout, outcomeUnknown: true);
 
                     case ClientStatus.NotLeader when routing != Routing.Direct:
                         lastError = new IOException($"node {node} is not the leader" + (response.LeaderId is int l ? $" (it points to node {l})" : " and knows no leader"));

@@ -9,9 +9,6 @@ public sealed record RaftClientOptions
     /// <summary>How long one logical operation may take, across every retry and redirect, before <see cref="ClusterUnavailableException"/>.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Identifies this client to the servers' session table; with the sequence number it makes retried writes idempotent.</summary>
-    public string ClientId { get; init; } = Guid.NewGuid().ToString();
-
     /// <summary>How long one attempt (connect, or send and wait for the answer) may take before the client tries again.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -29,7 +26,5 @@ public sealed record RaftClientOptions
             throw new ArgumentException($"Timeout must be positive, was {Timeout}", nameof(Timeout));
         if (RequestTimeout <= TimeSpan.Zero)
             throw new ArgumentException($"RequestTimeout must be positive, was {RequestTimeout}", nameof(RequestTimeout));
-        if (string.IsNullOrWhiteSpace(ClientId))
-            throw new ArgumentException("ClientId must not be empty", nameof(ClientId));
     }
 }

@@ -17,6 +17,13 @@ public enum ClientOp
     [JsonStringEnumMemberName("delete")]
     Delete,
 
+    /// <summary>
+    /// Open a client session through the log (docs/PROTOCOL.md, "Sessions"): the answer's
+    /// <see cref="ClientResponse.Session"/> is the new session's id, to send with every write.
+    /// </summary>
+    [JsonStringEnumMemberName("register")]
+    Register,
+
     /// <summary>This node's view: role, term, indexes, leader. Answered by any node.</summary>
     [JsonStringEnumMemberName("status")]
     Status,

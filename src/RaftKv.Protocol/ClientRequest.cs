@@ -5,9 +5,9 @@ namespace RaftKv.Protocol;
 
 /// <summary>
 /// A client request. <see cref="Id"/> matches the response to the request, so a client may have
-/// many requests in flight on one connection. <see cref="ClientId"/> and <see cref="Seq"/> make
+/// many requests in flight on one connection. <see cref="Session"/> and <see cref="Seq"/> make
 /// writes idempotent: a retried write with the same pair is answered from the remembered result and
-/// never applied twice.
+/// never applied twice (docs/PROTOCOL.md, "Sessions").
 /// </summary>
 public sealed record ClientRequest
 {
@@ -19,8 +19,17 @@ public sealed record ClientRequest
     [JsonConverter(typeof(PresentJsonValueConverter))]
     public JsonElement? Value { get; init; }
 
-    public string? ClientId { get; init; }
+    /// <summary>Writes: the session id a register answered with. Absent: a write outside any session, not safe to retry.</summary>
+    public long? Session { get; init; }
+
+    /// <summary>Writes with a session: the write's number within it, from 1.</summary>
     public long Seq { get; init; }
+
+    /// <summary>
+    /// Retired: sessions named by the client were replaced by registered sessions (<see cref="Session"/>).
+    /// A write that still carries it is refused with BadRequest rather than silently applied without protection.
+    /// </summary>
+    public string? ClientId { get; init; }
 
     /// <summary>Get only: answer from this node's state without confirming leadership (may be stale).</summary>
     public bool Stale { get; init; }

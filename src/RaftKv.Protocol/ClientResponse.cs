@@ -21,6 +21,9 @@ public sealed record ClientResponse
     /// <summary>Writes: the log index the write was committed at.</summary>
     public long? Index { get; init; }
 
+    /// <summary>Register: the new session's id (the log index of its register entry).</summary>
+    public long? Session { get; init; }
+
     public NodeStatus? Node { get; init; }
     public LogEntryView[]? Entries { get; init; }
 

@@ -36,4 +36,10 @@ public enum ClientStatus
     /// <summary>The node ended a watch (it fell too far behind, or the node is stopping); Error says why. Resume from the last revision seen + 1.</summary>
     [JsonStringEnumMemberName("watchCanceled")]
     WatchCanceled,
+    /// <summary>
+    /// The write names a session that does not exist (never registered, or expired). It was not applied.
+    /// Register a new session; whether an earlier attempt of the same write was applied can no longer be known.
+    /// </summary>
+    [JsonStringEnumMemberName("sessionExpired")]
+    SessionExpired,
 }

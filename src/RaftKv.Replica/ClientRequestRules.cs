@@ -5,7 +5,7 @@ namespace RaftKv.Replica;
 /// <summary>What makes a client request well-formed (docs/PROTOCOL.md). A bad request is refused and changes nothing.</summary>
 public static class ClientRequestRules
 {
-    /// <summary>What an encoded command may add to its value (key, client id, field names) before it counts as too large.</summary>
+    /// <summary>What an encoded command may add to its value (key, session, field names) before it counts as too large.</summary>
     public const int CommandOverheadBytes = 1024;
 
     /// <summary>Null when <paramref name="request"/> is well-formed, else the reason for the client.</summary>
@@ -24,8 +24,6 @@ public static class ClientRequestRules
             case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
                 return "from must be >= 0 and limit > 0";
         }
-        if (request.Op is ClientOp.Set or ClientOp.Delete && request.ClientId is not null && request.Seq <= 0)
-            return "seq must be positive when clientId is given";
-        return null;
+        return request.Op is ClientOp.Set or ClientOp.Delete ? SessionRequests.Validate(request) : null;
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class Replica
         }
         switch (request.Op)
         {
-            case ClientOp.Set or ClientOp.Delete:
+            case ClientOp.Set or ClientOp.Delete or ClientOp.Register:
                 if (NeedsLeader(call)) Propose(call);
                 break;
             case ClientOp.Get when request.Stale:
@@ -112,14 +112,12 @@ public sealed partial class Replica
     private void Propose(IClientCall call)
     {
         var request = call.Request;
-        var command = KvCommandCodec.Encode(new KvCommand
+        var command = request.Op == ClientOp.Register ? KvCommandCodec.EncodeRegister() : KvCommandCodec.Encode(SessionRequests.WithSession(new KvCommand
         {
             Op = request.Op == ClientOp.Set ? KvOp.Set : KvOp.Delete,
             Key = request.Key!,
             Value = request.Value,
-            ClientId = request.ClientId,
-            Seq = request.Seq,
-        });
+        }, request));
         if (command.Length > _options.MaxValueBytes + ClientRequestRules.CommandOverheadBytes)
         {
             call.Complete(Respond(request, ClientStatus.BadRequest) with { Error = $"value too large: the limit is {_options.MaxValueBytes} bytes" });
@@ -191,7 +189,7 @@ public sealed partial class Replica
         if (_writes.Remove(entry.Index, out var waiter))
         {
             // A different entry at our index means our proposal was overwritten by a newer leader:
-            // it was never applied, and the client may retry safely (same client id and sequence).
+            // it was never applied, and the client may retry safely (same session and sequence).
             waiter.Call.Complete(response ?? Respond(waiter.Call.Request, ClientStatus.NotLeader) with
             {
                 Error = "leadership changed before the write committed; retry",
@@ -199,11 +197,10 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>The answer to a write whose entry was applied at <paramref name="index"/> with <paramref name="result"/>.</summary>
+    /// <summary>The answer to a write (or register) whose entry was applied at <paramref name="index"/> with <paramref name="result"/>.</summary>
     private ClientResponse WriteAnswer(ClientRequest request, long index, KvResult result)
     {
-        if (result.IsDuplicate)
-            return Respond(request, ClientStatus.BadRequest) with { Error = $"seq {request.Seq} is older than the last write of client '{request.ClientId}'" };
+        if (SessionRequests.Answer(request, result, index, Respond(request, ClientStatus.Ok)) is { } sessionAnswer) return sessionAnswer;
         var deleting = request.Op == ClientOp.Delete;
         return Respond(request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
         {
@@ -219,7 +216,7 @@ public sealed partial class Replica
             _writes.Remove(key, out var w);
             w.Call.Complete(Respond(w.Call.Request, ClientStatus.Unavailable) with
             {
-                Error = "a snapshot replaced the log here; the write may have been applied: retry with the same client id and seq",
+                Error = "a snapshot replaced the log here; the write may have been applied: retry with the same session and seq",
             });
         }
     }
@@ -262,7 +259,7 @@ public sealed partial class Replica
         foreach (var w in _writes.Values)
             w.Call.Complete(Respond(w.Call.Request, ClientStatus.Unavailable, newLeader) with
             {
-                Error = "leadership lost before the write committed; it may still commit: retry with the same client id and seq",
+                Error = "leadership lost before the write committed; it may still commit: retry with the same session and seq",
             });
         _writes.Clear();
         foreach (var reads in _readsByContext.Values)

@@ -24,11 +24,15 @@ public sealed record ReplicaOptions
     /// </summary>
     public int LeaderWaitTicks { get; init; }
 
+    /// <summary>
+    /// How many client sessions the state machine keeps (docs/PROTOCOL.md, "Sessions"). Must be the same on every
+    /// member, or they would expire different sessions; raftnode always uses the default. A simulator sets it low
+    /// to drive session churn past the limit in a few hundred entries.
+    /// </summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.SessionRules.DefaultMaxSessions;
+
     /// <summary>After a snapshot could not be stored (disk full), wait this long before trying again.</summary>
     public int CompactionRetryTicks { get; init; } = 100;
-
-    /// <summary>Client sessions the state machine remembers (the same on every node).</summary>
-    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
 
     /// <summary>Leader-only periodic proposals (see <see cref="ILeaderDuty"/>).</summary>
     public IReadOnlyList<ILeaderDuty> LeaderDuties { get; init; } = [];

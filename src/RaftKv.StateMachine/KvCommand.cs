@@ -5,14 +5,16 @@ namespace RaftKv.StateMachine;
 
 /// <summary>
 /// One command of the key-value store, as carried in a Raft log entry (see <see cref="KvCommandCodec"/>).
-/// <see cref="ClientId"/> and <see cref="Seq"/> identify the client request, so a retried request that
-/// was already applied is answered from the remembered result instead of being applied twice.
+/// A write names its client session (<see cref="Session"/>, the log index of the session's register
+/// entry) and its request number in that session (<see cref="Seq"/>), so a retried request that was
+/// already applied is answered from the remembered result instead of being applied twice, and a
+/// request of a session that expired is refused (see <see cref="SessionRules"/>).
 /// </summary>
 public sealed record KvCommand
 {
     public KvOp Op { get; init; }
 
-    /// <summary>Set, delete: the key (non-empty unless <see cref="Prefix"/>). Null for the other ops.</summary>
+    /// <summary>Set, delete: the key (non-empty unless <see cref="Prefix"/>). Null for the other ops (register among them).</summary>
     public string? Key { get; init; }
 
     /// <summary>
@@ -38,10 +40,11 @@ public sealed record KvCommand
     [JsonConverter(typeof(RawJsonValueConverter))]
     public JsonElement? Txn { get; init; }
 
-    /// <summary>The client that sent the request, or null for a write outside any client session.</summary>
-    public string? ClientId { get; init; }
+    /// <summary>The session the write belongs to (its id, at least 1), or 0 for a write outside any session.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public long Session { get; init; }
 
-    /// <summary>The client's request number (0 or more; only meaningful with <see cref="ClientId"/>).</summary>
+    /// <summary>The request number within <see cref="Session"/> (at least 1 with a session, 0 without).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public long Seq { get; init; }
 }

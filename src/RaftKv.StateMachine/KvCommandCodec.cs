@@ -6,9 +6,9 @@ namespace RaftKv.StateMachine;
 
 /// <summary>
 /// The bytes of a <see cref="KvCommand"/> in a Raft log entry: compact UTF-8 JSON such as
-/// <c>{"op":"set","key":"k","value":1.10,"lease":7,"clientId":"c1","seq":7}</c>,
+/// <c>{"op":"set","key":"k","value":1.10,"lease":7,"session":12,"seq":7}</c>,
 /// <c>{"op":"delete","key":"p/","prefix":true}</c>, <c>{"op":"txn","txn":{"compare":[...],"success":[...],"failure":[...]}}</c>,
-/// <c>{"op":"leaseGrant","ttl":10}</c> or <c>{"op":"leaseRevoke","lease":12}</c>. The value is written as the
+/// <c>{"op":"leaseGrant","ttl":10}</c>, <c>{"op":"leaseRevoke","lease":12}</c> or <c>{"op":"register"}</c>. The value is written as the
 /// client wrote it (only whitespace between tokens is dropped). Fields an op does not use are left out.
 /// </summary>
 public static class KvCommandCodec
@@ -20,6 +20,12 @@ public static class KvCommandCodec
     public static byte[] Encode(KvCommand c)
     {
         ArgumentNullException.ThrowIfNull(c);
+        if (c.Op == KvOp.Register)
+        {
+            if (c != new KvCommand { Op = KvOp.Register })
+                throw new ArgumentException("register takes no key, value, session or seq", nameof(c));
+            return EncodeRegister();
+        }
         if (!Enum.IsDefined(c.Op)) throw new ArgumentException($"unknown op {c.Op}", nameof(c));
         if (c.Op is KvOp.Set or KvOp.Delete)
         {
@@ -33,13 +39,12 @@ public static class KvCommandCodec
         if (c.Op != KvOp.Set && c.Value is not null) throw new ArgumentException($"{c.Op} takes no value", nameof(c));
         if (c.Value is { ValueKind: JsonValueKind.Undefined } || c.Txn is { ValueKind: JsonValueKind.Undefined })
             throw new ArgumentException("value is an undefined JsonElement (default(JsonElement)), not a JSON value", nameof(c));
-        if (c.ClientId is "") throw new ArgumentException("clientId must not be empty (use null for no client)", nameof(c));
         // The JSON writer would silently replace a lone surrogate with U+FFFD and store a different key.
         if (c.Key is not null && !IsValidUtf16(c.Key)) throw new ArgumentException("key is not valid UTF-16 (it has a lone surrogate)", nameof(c));
-        if (c.ClientId is not null && !IsValidUtf16(c.ClientId))
-            throw new ArgumentException("clientId is not valid UTF-16 (it has a lone surrogate)", nameof(c));
+        if (c.Session < 0) throw new ArgumentException($"session must not be negative (got {c.Session})", nameof(c));
         if (c.Seq < 0) throw new ArgumentException($"seq must not be negative (got {c.Seq})", nameof(c));
-        if (c.ClientId is null && c.Seq != 0) throw new ArgumentException("seq needs a clientId", nameof(c));
+        if (c.Session == 0 && c.Seq != 0) throw new ArgumentException("seq needs a session", nameof(c));
+        if (c.Session != 0 && c.Seq == 0) throw new ArgumentException("a write of a session needs a seq of 1 or more", nameof(c));
 
         // A set of C# null stores the JSON value null: a client's "value": null arrives as a null JsonElement?.
         var toWrite = c.Op == KvOp.Set && c.Value is null ? c with { Value = JsonNull } : c;
@@ -64,6 +69,9 @@ public static class KvCommandCodec
         return bytes;
     }
 
+    /// <summary>The bytes of a register command: <c>{"op":"register"}</c> (a new array each call).</summary>
+    public static byte[] EncodeRegister() => "{\"op\":\"register\"}"u8.ToArray();
+
     /// <summary>Decodes a command from the log.</summary>
     /// <exception cref="FormatException">The bytes are not a valid command; the message says why.</exception>
     public static KvCommand Decode(ReadOnlySpan<byte> data)
@@ -82,7 +90,7 @@ public static class KvCommandCodec
                 Lease = parsed.Lease,
                 Ttl = parsed.Ttl,
                 Txn = parsed.Op == KvOp.Txn ? TxnDocument(data) : null,
-                ClientId = parsed.HasClient ? new string(parsed.ClientId) : null,
+                Session = parsed.Session,
                 Seq = parsed.Seq,
             };
         }

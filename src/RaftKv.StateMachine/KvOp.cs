@@ -28,4 +28,10 @@ public enum KvOp
     /// <summary>Read a key or prefix; only inside a transaction.</summary>
     [JsonStringEnumMemberName("get")]
     Get,
+    /// <summary>
+    /// Open a client session (Raft thesis §6.3). It takes no key, value, session or seq: the log index
+    /// the entry is applied at becomes the new session's id (see <see cref="SessionRules"/>).
+    /// </summary>
+    [JsonStringEnumMemberName("register")]
+    Register,
 }

@@ -35,6 +35,12 @@ public readonly record struct KvResult
     /// <summary>The result of a command older than its client's last one (see <see cref="KvResultKind.Duplicate"/>).</summary>
     public static KvResult Duplicate { get; } = new(false, null, KvResultKind.Duplicate);
 
+    /// <summary>The result of a register command: the new session's id is the entry's log index.</summary>
+    public static KvResult Registered { get; } = new(false, null, KvResultKind.Registered);
+
+    /// <summary>The result of a command whose session does not exist (see <see cref="KvResultKind.SessionExpired"/>).</summary>
+    public static KvResult SessionExpired { get; } = new(false, null, KvResultKind.SessionExpired);
+
     public bool Found { get; }
 
     /// <summary>Set: the value stored (a new element on each read). Otherwise null.</summary>
@@ -62,6 +68,9 @@ public readonly record struct KvResult
 
     /// <summary>True when the command was not applied because its client had already sent a newer one.</summary>
     public bool IsDuplicate => Kind == KvResultKind.Duplicate;
+
+    /// <summary>True when the command was refused, unapplied, because its session does not exist (never registered, or expired).</summary>
+    public bool IsSessionExpired => Kind == KvResultKind.SessionExpired;
 
     public void Deconstruct(out bool Found, out JsonElement? Value)
     {

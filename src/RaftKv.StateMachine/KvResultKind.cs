@@ -1,19 +1,19 @@
 namespace RaftKv.StateMachine;
 
-/// <summary>How <see cref="KvStateMachine.Apply"/> handled a command.</summary>
+/// <summary>How <see cref="KvStateMachine.Apply"/> handled a command (the session rules are in <see cref="SessionRules"/>).</summary>
 public enum KvResultKind
 {
     /// <summary>The command was applied now; the result is its own.</summary>
     Applied,
 
     /// <summary>
-    /// A retry of the client's last applied command (same ClientId and Seq): it was not applied again,
+    /// A retry of the session's last applied command (same session and seq): it was not applied again,
     /// and the result is the one remembered from when it was, even if the key has changed since.
     /// </summary>
     Remembered,
 
     /// <summary>
-    /// Older than the client's last applied command: it was not applied, and its result is no longer
+    /// Older than the session's last applied command: it was not applied, and its result is no longer
     /// known (Found is false, Value is null). The client has already moved on, so nobody should be waiting for it.
     /// </summary>
     Duplicate,
@@ -23,4 +23,13 @@ public enum KvResultKind
     /// a lease that does not exist): nothing changed, and <see cref="KvResult.Error"/> says why.
     /// </summary>
     Rejected,
+
+    /// <summary>A register command: a session now exists whose id is the log index of this entry.</summary>
+    Registered,
+
+    /// <summary>
+    /// The command names a session that does not exist (never registered, or expired): it was not applied and
+    /// nothing changed. Whether an earlier copy of it was applied cannot be known any more.
+    /// </summary>
+    SessionExpired,
 }

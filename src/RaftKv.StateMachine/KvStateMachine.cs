@@ -14,19 +14,23 @@ namespace RaftKv.StateMachine;
 /// <remarks>
 /// Values are stored as their UTF-8 JSON text exactly as it appears in the command, so a get returns
 /// what the client wrote (1.10 stays 1.10, 12345678901234567890 keeps every digit).
+/// Client sessions (Raft thesis §6.3, rules in <see cref="SessionRules"/>): a session exists once its
+/// register entry is applied, and its id is that entry's index; a write of a session that does not exist
+/// (never registered, or expired) is refused, never applied; a write whose seq is not above its session's
+/// last applied seq is not applied again. At most <see cref="MaxSessions"/> sessions are kept; the one
+/// used longest ago by log index expires. MaxSessions must be the same on every node, or nodes would
+/// expire different sessions and could disagree on whether a request is applied.
+/// Everything is a function of the entries applied (and the snapshot restored): a simulator can drive
+/// it with <see cref="Apply"/> alone, using <see cref="KvCommandCodec"/> to build the entries.
 /// Revisions are log indexes: a command applied at index i has revision i, every key it writes gets
 /// modRevision i, and the store's <see cref="Revision"/> is the applied index. Indexes that carry no
-/// write (no-ops, configuration changes, reads) leave gaps, which is why revisions are only "increasing".
-/// Leases: a grant at index i creates lease i; the leader decides expiry and commits a revoke, so
-/// applying never reads a clock.
-/// Client sessions (Raft thesis 6.3): a command with a ClientId whose Seq is not above the client's
-/// last applied Seq is not applied again. At most <see cref="MaxSessions"/> sessions are kept; the one
-/// touched longest ago by log index is evicted. MaxSessions must be the same on every node, or nodes
-/// would evict different sessions and could disagree on whether a retry is applied.
+/// write (no-ops, configuration changes, reads, registers) leave gaps, which is why revisions are only
+/// "increasing". Leases: a grant at index i creates lease i; the leader decides expiry and commits a
+/// revoke, so applying never reads a clock.
 /// </remarks>
 public sealed class KvStateMachine
 {
-    public const int DefaultMaxSessions = 10_000;
+    public const int DefaultMaxSessions = SessionRules.DefaultMaxSessions;
 
     private const int DescribeMaxChars = 200;
     private const int DescribeMaxBytes = 4 * DescribeMaxChars;
@@ -69,6 +73,17 @@ public sealed class KvStateMachine
 
     /// <summary>The number of client sessions remembered.</summary>
     public int SessionCount => _sessions.Count;
+
+    /// <summary>True when session <paramref name="session"/> exists now: registered and not expired.</summary>
+    public bool HasSession(long session) => _sessions.TryGet(session, out _);
+
+    /// <summary>The seq of the last write applied in <paramref name="session"/> (0 before its first), if the session exists.</summary>
+    public bool TryGetLastSeq(long session, out long lastSeq)
+    {
+        var exists = _sessions.TryGet(session, out var s);
+        lastSeq = exists ? s!.Seq : 0;
+        return exists;
+    }
 
     /// <summary>
     /// A live read-only view of every key, enumerated in ordinal key order. Values are parsed when
@@ -183,7 +198,7 @@ public sealed class KvStateMachine
     }
 
     /// <summary>
-    /// One line for show-log, such as <c>set k = {"a":1} (client c1 seq 7)</c> or <c>delete k</c>.
+    /// One line for show-log, such as <c>set k = {"a":1} (session 12 seq 7)</c> or <c>delete k</c>.
     /// Never throws: bytes that are not a command are described as such.
     /// </summary>
     public static string Describe(ReadOnlySpan<byte> command)
@@ -194,6 +209,7 @@ public sealed class KvStateMachine
         try
         {
             var parsed = KvCommandParser.Parse(command, scratch);
+            if (parsed.Op == KvOp.Register) return "register (a new session, its id is this index)";
             var line = new StringBuilder();
             switch (parsed.Op)
             {
@@ -219,7 +235,7 @@ public sealed class KvStateMachine
                     line.Append("lease revoke ").Append(parsed.Lease);
                     break;
             }
-            if (parsed.HasClient) line.Append(" (client ").Append(DisplayName(parsed.ClientId)).Append(" seq ").Append(parsed.Seq).Append(')');
+            if (parsed.HasSession) line.Append(" (session ").Append(parsed.Session).Append(" seq ").Append(parsed.Seq).Append(')');
             return line.ToString();
         }
         catch (FormatException e)
@@ -234,24 +250,35 @@ public sealed class KvStateMachine
 
     private KvResult Execute(long index, in ParsedCommand command)
     {
-        ClientSession? session = null;
-        if (command.HasClient && _sessions.TryGet(command.ClientId, out session) && command.Seq <= session.Seq)
+        if (command.Op == KvOp.Register)
         {
-            // Already applied: answer the retry without applying it again (Raft thesis 6.3).
-            _sessions.Touch(session, index);
-            return command.Seq == session.Seq ? session.RememberedResult() : KvResult.Duplicate;
+            _sessions.Add(index, seq: 0, found: false, value: null, index);
+            return KvResult.Registered;
+        }
+
+        ClientSession? session = null;
+        if (command.HasSession)
+        {
+            // Unknown and expired look the same here, and need not differ: ids are log indexes, so a
+            // session that is not in the table can never be a new one (Raft thesis §6.3).
+            if (!_sessions.TryGet(command.Session, out session)) return KvResult.SessionExpired;
+            if (command.Seq <= session.Seq)
+            {
+                // Already applied: answer the retry without applying it again.
+                _sessions.Touch(session, index);
+                return command.Seq == session.Seq ? session.RememberedResult() : KvResult.Duplicate;
+            }
         }
 
         var result = Run(index, command);
         if (result.Kind == KvResultKind.Applied) Version++;
 
-        if (command.HasClient)
+        if (session is not null)
         {
             // A transaction is remembered by whether it succeeded; its other results are not kept.
             var found = result.Succeeded ?? result.Found;
             var stored = command.Op == KvOp.Set ? result.StoredValue : null;
-            if (session is null) _sessions.Add(new string(command.ClientId), command.Seq, found, stored, index);
-            else _sessions.Record(session, command.Seq, found, stored, index);
+            _sessions.Record(session, command.Seq, found, stored, index);
         }
         return result;
     }
@@ -403,7 +430,7 @@ public sealed class KvStateMachine
                 $"entry {index} is not after the applied index {AppliedIndex}: applying an entry twice is a bug");
     }
 
-    // Keys and client ids are shown bare when that cannot be misread, and JSON-quoted otherwise.
+    // Keys are shown bare when that cannot be misread, and JSON-quoted otherwise.
     private static string DisplayName(ReadOnlySpan<char> name)
     {
         var plain = !name.ContainsAny(" \"=()") && !name.ContainsAnyInRange('\0', '\u001f');

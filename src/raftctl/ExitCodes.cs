@@ -16,7 +16,7 @@ public static class ExitCodes
     public const int Unavailable = 3;
 
     /// <summary><c>raftctl check</c> found a history that is not linearizable (the counterexample is printed).</summary>
-    public const int NotLinearizable = 4;
+    public const int NotLinearizable = 6;
 
     /// <summary>Interrupted (Ctrl+C), as shells report SIGINT.</summary>
     public const int Interrupted = 130;

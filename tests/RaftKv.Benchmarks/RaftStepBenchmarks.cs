@@ -31,7 +31,7 @@ public class RaftStepBenchmarks
             .Select(id => new Raft(new RaftOptions { Id = id, InitialConfig = config }, PersistentState.Empty, new Random(id + 1)))
             .ToArray();
         _network = new Queue<Message>();
-        _command = SampleData.SetCommand(42, "bench-client", 1);
+        _command = SampleData.SetCommand(42, session: 1, 1);
         _nodes[0].Campaign();
         Pump();
         if (_nodes[0].Role != Role.Leader) throw new InvalidOperationException($"node 0 did not win the election: {_nodes[0]}");

@@ -18,18 +18,18 @@ public static class SampleData
     public static string Key(int n) => n.ToString("D16", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The log entry bytes of a set of <see cref="Value"/> under key <paramref name="n"/> by a client session.</summary>
-    public static byte[] SetCommand(int n, string clientId, long seq) => KvCommandCodec.Encode(new KvCommand
+    public static byte[] SetCommand(int n, long session, long seq) => KvCommandCodec.Encode(new KvCommand
     {
         Op = KvOp.Set,
         Key = Key(n % KeySpace),
         Value = Value,
-        ClientId = clientId,
+        Session = session,
         Seq = seq,
     });
 
     /// <summary><paramref name="count"/> consecutive command entries of one term from <paramref name="firstIndex"/>.</summary>
     public static Entry[] Entries(long firstIndex, long term, int count) =>
         Enumerable.Range(0, count)
-            .Select(i => new Entry(firstIndex + i, term, EntryType.Command, SetCommand(i, "bench-client", firstIndex + i)))
+            .Select(i => new Entry(firstIndex + i, term, EntryType.Command, SetCommand(i, session: 1, firstIndex + i)))
             .ToArray();
 }

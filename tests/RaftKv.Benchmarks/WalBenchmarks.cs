@@ -32,7 +32,7 @@ public class WalBenchmarks
     {
         _directory = Path.Combine(Path.GetTempPath(), $"raftkv-walbench-{Guid.NewGuid():N}");
         _storage = RaftStorage.Open(_directory, "bench", 0, new StorageOptions { Fsync = Fsync });
-        _commands = Enumerable.Range(0, EntriesPerBatch).Select(i => SampleData.SetCommand(i, "bench-client", i + 1)).ToArray();
+        _commands = Enumerable.Range(0, EntriesPerBatch).Select(i => SampleData.SetCommand(i, session: 1, i + 1)).ToArray();
         _nextIndex = 1;
     }
 

@@ -106,7 +106,7 @@ public sealed class CliTests
         var result = await Run(cluster, "set", "n", "7", "--json");
 
         var response = ParseJson(result.Out);
-        response.GetProperty("index").GetInt64().Should().Be(1);
+        response.GetProperty("index").GetInt64().Should().Be(3, "index 1 is the leader's no-op and 2 the session's register");
         response.GetProperty("leaderId").GetInt32().Should().Be(0);
     }
 
@@ -231,12 +231,24 @@ public sealed class CliTests
     public async Task Write_without_a_leader_exits_3_saying_the_write_may_have_been_applied()
     {
         await using var cluster = FakeCluster.Start(2, leaderId: 0);
-        foreach (var node in cluster.Nodes) node.Unavailable = true;
+        foreach (var node in cluster.Nodes) node.WritesUnavailable = true; // the session registers; the write gets no quorum
 
         var result = await CliRunner.RunAsync(["--servers", cluster.ServersFile, "--timeout", "1", "set", "k", "v"]);
 
         result.ExitCode.Should().Be(ExitCodes.Unavailable);
         result.Err.Should().Contain("no leader/quorum within 1s").And.Contain("the write may or may not have been applied");
+    }
+
+    [Fact]
+    public async Task Write_that_cannot_even_register_a_session_exits_3_saying_it_was_not_applied()
+    {
+        await using var cluster = FakeCluster.Start(2, leaderId: 0);
+        foreach (var node in cluster.Nodes) node.Unavailable = true;
+
+        var result = await CliRunner.RunAsync(["--servers", cluster.ServersFile, "--timeout", "1", "set", "k", "v"]);
+
+        result.ExitCode.Should().Be(ExitCodes.Unavailable);
+        result.Err.Should().Contain("no leader/quorum within 1s").And.Contain("the write was not applied");
     }
 
     [Fact]

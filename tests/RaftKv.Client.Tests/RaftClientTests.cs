@@ -23,11 +23,27 @@ public sealed class RaftClientTests
         response.Status.Should().Be(ClientStatus.Ok);
         client.KnownLeader.Should().Be(2);
         cluster.Store["a"].GetInt32().Should().Be(1);
-        cluster.Nodes[0].Received.Should().ContainSingle("the first try goes to the first server, which redirects");
-        cluster.Nodes[2].Received.Should().ContainSingle();
-        var (first, second) = (cluster.Nodes[0].Received.Single(), cluster.Nodes[2].Received.Single());
+        cluster.Nodes[0].Received.Should().ContainSingle("the first try goes to the first server, which redirects")
+            .Which.Op.Should().Be(ClientOp.Register);
+        cluster.Nodes[2].Received.Select(r => r.Op).Should().Equal(ClientOp.Register, ClientOp.Set);
+    }
+
+    [Fact]
+    public async Task A_write_redirected_to_the_new_leader_keeps_its_session_and_seq()
+    {
+        await using var cluster = FakeCluster.Start(3, leaderId: 1);
+        await using var client = cluster.NewClient();
+        await client.SetAsync("warm", Json("0"), None);
+        cluster.LeaderId = 2;
+
+        var response = await client.SetAsync("a", Json("1"), None);
+
+        response.Status.Should().Be(ClientStatus.Ok);
+        var first = cluster.Nodes[1].Received.Last();
+        var second = cluster.Nodes[2].Received.Single();
+        (first.Op, first.Key, second.Op, second.Key).Should().Be((ClientOp.Set, "a", ClientOp.Set, "a"));
         second.Seq.Should().Be(first.Seq, "a redirect is a retry of the same logical write");
-        second.ClientId.Should().Be(first.ClientId);
+        second.Session.Should().Be(first.Session);
         second.Id.Should().NotBe(first.Id, "every attempt has its own request id");
     }
 
@@ -46,10 +62,10 @@ public sealed class RaftClientTests
     }
 
     [Fact]
-    public async Task Write_retried_after_a_dropped_connection_carries_the_same_ClientId_and_Seq_and_applies_once()
+    public async Task Write_retried_after_a_dropped_connection_carries_the_same_Session_and_Seq_and_applies_once()
     {
         await using var cluster = FakeCluster.Start(3, leaderId: 0);
-        await using var client = cluster.NewClient(clientId: "client-7");
+        await using var client = cluster.NewClient();
         cluster.Nodes[0].DropConnectionAfterNextWrite();
 
         var response = await client.SetAsync("k", Json("\"v\""), None);
@@ -57,7 +73,7 @@ public sealed class RaftClientTests
         response.Status.Should().Be(ClientStatus.Ok);
         var attempts = cluster.AllReceived.Where(r => r.Op == ClientOp.Set).ToList();
         attempts.Should().HaveCountGreaterThanOrEqualTo(2);
-        attempts.Select(r => (r.ClientId, r.Seq)).Distinct().Should().ContainSingle().Which.Should().Be(("client-7", 1L));
+        attempts.Select(r => (r.Session, r.Seq)).Distinct().Should().ContainSingle().Which.Should().Be((cluster.Registered.Single(), 1L));
         attempts.Select(r => r.Id).Should().OnlyHaveUniqueItems();
         cluster.Applied.Should().ContainSingle("the server recognised the retry and did not apply it again");
         cluster.Nodes[0].ConnectionCount.Should().BeGreaterThanOrEqualTo(2, "the client dialled again after the drop");
@@ -73,25 +89,108 @@ public sealed class RaftClientTests
         await client.DeleteAsync("a", None);
         await client.SetAsync("b", Json("2"), None);
 
-        cluster.Nodes[0].Received.Select(r => r.Seq).Should().Equal(1, 2, 3);
+        cluster.Nodes[0].Received.Where(r => r.Op != ClientOp.Register).Select(r => r.Seq).Should().Equal(1, 2, 3);
     }
 
     [Fact]
     public async Task Concurrent_writes_use_distinct_sessions_each_with_consecutive_sequence_numbers()
     {
         await using var cluster = FakeCluster.Start(1, leaderId: 0);
-        await using var client = cluster.NewClient(clientId: "c");
+        await using var client = cluster.NewClient();
 
         for (var round = 0; round < 3; round++)
             await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.SetAsync($"k{i}", Json("1"), None)));
 
-        var writes = cluster.Nodes[0].Received.ToList();
+        var writes = cluster.Nodes[0].Received.Where(r => r.Op == ClientOp.Set).ToList();
         writes.Should().HaveCount(60);
-        writes.Select(w => (w.ClientId, w.Seq)).Should().OnlyHaveUniqueItems();
-        foreach (var session in writes.GroupBy(w => w.ClientId))
+        writes.Select(w => (w.Session, w.Seq)).Should().OnlyHaveUniqueItems();
+        foreach (var session in writes.GroupBy(w => w.Session))
             session.Select(w => w.Seq).Should().Equal(Enumerable.Range(1, session.Count()).Select(n => (long)n), "session {0} has one write in flight at a time", session.Key);
-        writes.Should().Contain(w => w.ClientId == "c", "the first session is the client id itself");
+        writes.Select(w => w.Session!.Value).Distinct().Should().BeEquivalentTo(cluster.Registered, "every session used was registered, once");
+        cluster.Registered.Count.Should().BeLessThanOrEqualTo(20, "sessions are reused, never more than the writes in flight at once");
         cluster.Applied.Should().HaveCount(60, "no write was mistaken for a stale duplicate");
+    }
+
+    [Fact]
+    public async Task The_first_write_registers_a_session_and_later_writes_reuse_it_without_another_round_trip()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        await using var client = cluster.NewClient();
+
+        await client.SetAsync("a", Json("1"), None);
+        await client.SetAsync("b", Json("2"), None);
+        await client.DeleteAsync("a", None);
+
+        var session = cluster.Registered.Should().ContainSingle().Subject;
+        cluster.Nodes[0].Received.Select(r => (r.Op, r.Session, r.Seq)).Should().Equal(
+            (ClientOp.Register, null, 0L), (ClientOp.Set, session, 1L), (ClientOp.Set, session, 2L), (ClientOp.Delete, session, 3L));
+    }
+
+    [Fact]
+    public async Task A_write_whose_session_expired_before_it_was_sent_goes_again_under_a_new_session_and_applies_once()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        await using var client = cluster.NewClient();
+        await client.SetAsync("a", Json("1"), None);
+        cluster.ExpireAllSessions();
+
+        var response = await client.SetAsync("b", Json("2"), None);
+
+        response.Status.Should().Be(ClientStatus.Ok);
+        cluster.Registered.Should().HaveCount(2);
+        var (old, fresh) = (cluster.Registered.First(), cluster.Registered.Last());
+        cluster.Nodes[0].Received.Where(r => r.Key == "b").Select(r => (r.Session, r.Seq)).Should().Equal((old, 2L), (fresh, 1L));
+        cluster.Applied.Where(w => w.Key == "b").Should().ContainSingle().Which.Session.Should().Be(fresh);
+    }
+
+    [Fact]
+    public async Task A_write_whose_session_expired_while_it_was_being_retried_reports_an_unknown_outcome_and_is_not_sent_again()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        await using var client = cluster.NewClient();
+        cluster.ExpireSessionsOnDrop = true;
+        cluster.Nodes[0].DropConnectionAfterNextWrite(); // applied, answer lost, then the session expires
+
+        var set = () => client.SetAsync("k", Json("1"), None);
+
+        var error = (await set.Should().ThrowAsync<ClusterUnavailableException>()).Which;
+        error.OutcomeUnknown.Should().BeTrue("the first attempt was applied, which the client cannot know");
+        error.Message.Should().Contain("expired while write seq 1 was being retried").And.Contain("may or may not have been applied");
+        cluster.Applied.Should().ContainSingle("the write was never re-sent under a new session");
+        cluster.Registered.Should().ContainSingle();
+        cluster.AllReceived.Where(r => r.Op == ClientOp.Set).Select(r => (r.Session, r.Seq)).Distinct().Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_session_that_expires_after_an_unknown_outcome_is_replaced_for_the_next_write()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        await using var client = cluster.NewClient();
+        cluster.ExpireSessionsOnDrop = true;
+        cluster.Nodes[0].DropConnectionAfterNextWrite();
+        await ((Func<Task>)(() => client.SetAsync("k", Json("1"), None))).Should().ThrowAsync<ClusterUnavailableException>();
+
+        var next = await client.SetAsync("k", Json("2"), None);
+
+        next.Status.Should().Be(ClientStatus.Ok);
+        cluster.Registered.Should().HaveCount(2);
+        cluster.Applied.Last().Should().Be((cluster.Registered.Last(), 1L, ClientOp.Set, "k"));
+    }
+
+    [Fact]
+    public async Task Sessions_that_expire_as_fast_as_they_are_registered_fail_the_write_as_not_applied()
+    {
+        await using var cluster = FakeCluster.Start(1, leaderId: 0);
+        cluster.SessionsExpireAtOnce = true;
+        await using var client = cluster.NewClient();
+
+        var set = () => client.SetAsync("k", Json("1"), None);
+
+        var error = (await set.Should().ThrowAsync<ClusterUnavailableException>()).Which;
+        error.OutcomeUnknown.Should().BeFalse("every attempt was refused as sessionExpired, which means not applied");
+        error.Message.Should().Contain("the write was not applied");
+        cluster.Registered.Should().HaveCount(3);
+        cluster.Applied.Should().BeEmpty();
     }
 
     [Fact]
@@ -112,15 +211,31 @@ public sealed class RaftClientTests
     public async Task Write_answered_Unavailable_until_the_timeout_has_an_unknown_outcome()
     {
         await using var cluster = FakeCluster.Start(2, leaderId: 0);
-        foreach (var node in cluster.Nodes) node.Unavailable = true;
         await using var client = cluster.NewClient(timeout: TimeSpan.FromSeconds(1));
+        await client.SetAsync("warm", Json("0"), None);
+        foreach (var node in cluster.Nodes) node.Unavailable = true;
 
         var set = () => client.SetAsync("a", Json("1"), None);
 
         var error = (await set.Should().ThrowAsync<ClusterUnavailableException>()).Which;
         error.OutcomeUnknown.Should().BeTrue();
         error.Message.Should().Contain("the write may or may not have been applied");
-        cluster.AllReceived.Select(r => r.Seq).Distinct().Should().ContainSingle("every retry reuses the write's sequence number");
+        cluster.AllReceived.Where(r => r.Key == "a").Select(r => (r.Session, r.Seq)).Distinct().Should().ContainSingle("every retry reuses the write's session and sequence number");
+    }
+
+    [Fact]
+    public async Task Write_that_cannot_register_a_session_was_certainly_not_applied()
+    {
+        await using var cluster = FakeCluster.Start(2, leaderId: 0);
+        foreach (var node in cluster.Nodes) node.Unavailable = true;
+        await using var client = cluster.NewClient(timeout: TimeSpan.FromSeconds(1));
+
+        var set = () => client.SetAsync("a", Json("1"), None);
+
+        var error = (await set.Should().ThrowAsync<ClusterUnavailableException>()).Which;
+        error.OutcomeUnknown.Should().BeFalse("only registers were sent");
+        error.Message.Should().Contain("the write was not applied");
+        cluster.AllReceived.Should().OnlyContain(r => r.Op == ClientOp.Register);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using RaftKv.Jepsen.Tests.Workload;
 using RaftKv.Protocol;
 using RaftKv.Linearizability;
 using RaftKv.Testing.Processes;
+using RaftKv.Testing.Protocol;
 using Xunit.Abstractions;
 
 namespace RaftKv.Jepsen.Tests;
@@ -285,8 +286,6 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             Op = ClientOp.Set,
             Key = "probe",
             Value = JsonSerializer.SerializeToElement("probe"),
-            ClientId = "disk-probe-" + Guid.NewGuid().ToString("N"),
-            Seq = 1,
         }, answer.Token);
     }
 

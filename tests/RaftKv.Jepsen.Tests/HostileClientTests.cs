@@ -3,6 +3,7 @@ using System.Text.Json;
 using RaftKv.Jepsen.Tests.Support;
 using RaftKv.Protocol;
 using RaftKv.Testing.Processes;
+using RaftKv.Testing.Protocol;
 using Xunit.Abstractions;
 
 namespace RaftKv.Jepsen.Tests;

@@ -11,7 +11,8 @@ public sealed class DescribeTests
     [Fact]
     public void Describe_shows_a_delete_and_the_client_session()
     {
-        KvStateMachine.Describe(Commands.Delete("k", "c1", 7)).Should().Be("delete k (client c1 seq 7)");
+        KvStateMachine.Describe(Commands.Delete("k", 12, 7)).Should().Be("delete k (session 12 seq 7)");
+        KvStateMachine.Describe(Commands.Register()).Should().Be("register (a new session, its id is this index)");
     }
 
     [Fact]
@@ -56,9 +57,10 @@ public sealed class DescribeTests
         var random = new Random(4242);
         var seeds = new[]
         {
-            Commands.Set("key", "{\"a\":[1.10,true,null,\"s\\u00e9\"]}", "client", 3),
-            Commands.Delete("key", "client", 4),
+            Commands.Set("key", "{\"a\":[1.10,true,null,\"s\\u00e9\"]}", 7, 3),
+            Commands.Delete("key", 7, 4),
             Commands.Set("k", "\"v\""),
+            Commands.Register(),
         };
         var machine = new KvStateMachine();
         machine.Apply(1, seeds[2]);

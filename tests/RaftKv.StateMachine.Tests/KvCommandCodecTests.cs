@@ -10,14 +10,14 @@ public sealed class KvCommandCodecTests
     {
         var bytes = KvCommandCodec.Encode(new KvCommand
         {
-            Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1.10"), ClientId = "c1", Seq = 7,
+            Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1.10"), Session = 12, Seq = 7,
         });
 
-        Encoding.UTF8.GetString(bytes).Should().Be("{\"op\":\"set\",\"key\":\"k\",\"value\":1.10,\"clientId\":\"c1\",\"seq\":7}");
+        Encoding.UTF8.GetString(bytes).Should().Be("{\"op\":\"set\",\"key\":\"k\",\"value\":1.10,\"session\":12,\"seq\":7}");
     }
 
     [Fact]
-    public void Encode_leaves_out_value_client_and_seq_when_there_are_none()
+    public void Encode_leaves_out_value_session_and_seq_when_there_are_none()
     {
         var bytes = KvCommandCodec.Encode(new KvCommand { Op = KvOp.Delete, Key = "k" });
 
@@ -36,15 +36,25 @@ public sealed class KvCommandCodecTests
     [Fact]
     public void Decode_reads_back_what_encode_wrote()
     {
-        var command = new KvCommand { Op = KvOp.Delete, Key = "some key", ClientId = "client", Seq = 42 };
+        var command = new KvCommand { Op = KvOp.Delete, Key = "some key", Session = 3, Seq = 42 };
 
         KvCommandCodec.Decode(KvCommandCodec.Encode(command)).Should().Be(command);
     }
 
     [Fact]
+    public void A_register_is_the_op_alone_and_reads_back_as_a_register()
+    {
+        var bytes = KvCommandCodec.Encode(new KvCommand { Op = KvOp.Register });
+
+        Encoding.UTF8.GetString(bytes).Should().Be("{\"op\":\"register\"}");
+        bytes.Should().Equal(KvCommandCodec.EncodeRegister());
+        KvCommandCodec.Decode(bytes).Should().Be(new KvCommand { Op = KvOp.Register });
+    }
+
+    [Fact]
     public void The_source_generated_context_reads_what_encode_wrote()
     {
-        var command = new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("{\"a\":[1.10]}"), ClientId = "c", Seq = 1 };
+        var command = new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("{\"a\":[1.10]}"), Session = 5, Seq = 1 };
 
         var read = JsonSerializer.Deserialize(KvCommandCodec.Encode(command), KvJsonContext.Default.KvCommand)!;
 
@@ -53,11 +63,11 @@ public sealed class KvCommandCodecTests
     }
 
     [Fact]
-    public void Decode_accepts_properties_in_any_order_and_an_explicit_null_client()
+    public void Decode_accepts_properties_in_any_order_and_an_explicit_zero_session()
     {
-        var command = KvCommandCodec.Decode(Commands.Utf8("{ \"seq\": 0, \"clientId\": null, \"value\": \"v\", \"key\": \"k\", \"op\": \"set\" }"));
+        var command = KvCommandCodec.Decode(Commands.Utf8("{ \"seq\": 0, \"session\": 0, \"value\": \"v\", \"key\": \"k\", \"op\": \"set\" }"));
 
-        command.Should().BeEquivalentTo(new { Op = KvOp.Set, Key = "k", ClientId = (string?)null, Seq = 0L });
+        command.Should().BeEquivalentTo(new { Op = KvOp.Set, Key = "k", Session = 0L, Seq = 0L });
         command.Value!.Value.GetRawText().Should().Be("\"v\"");
     }
 
@@ -88,15 +98,18 @@ public sealed class KvCommandCodecTests
         { "{\"op\":\"set\",\"key\":\"k\",\"value\":[1,]}", "*not valid JSON*" },
         { "{\"op\":\"set\",\"key\":\"k\",\"value\":1 /* c */}", "*not valid JSON*" },
         { "{\"op\":\"set\",\"key\":\"k\",\"value\":NaN}", "*not valid JSON*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"c\",\"seq\":-1}", "*seq must not be negative*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"c\",\"seq\":1.5}", "*seq must be a whole number*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"c\",\"seq\":\"1\"}", "*seq must be a whole number*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"c\",\"seq\":99999999999999999999}", "*seq must be a whole number*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"seq\":3}", "*seq needs a clientId*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"\"}", "*clientId must not be empty*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":7}", "*clientId must be a string*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":2,\"seq\":-1}", "*seq must not be negative*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":2,\"seq\":1.5}", "*seq must be a whole number*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":2,\"seq\":\"1\"}", "*seq must be a whole number*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":2,\"seq\":99999999999999999999}", "*seq must be a whole number*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"seq\":3}", "*seq needs a session*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":4}", "*needs a seq of 1 or more*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":-4,\"seq\":1}", "*session must not be negative*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":\"4\",\"seq\":1}", "*session must be a whole number*" },
+        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"c\",\"seq\":1}", "*unknown property \"clientId\"*" },
+        { "{\"op\":\"register\",\"key\":\"k\"}", "*register takes no key*" },
+        { "{\"op\":\"register\",\"session\":3,\"seq\":1}", "*register takes no key*" },
         { "{\"op\":\"set\",\"key\":\"\\ud800\",\"value\":1}", "*invalid string*" },
-        { "{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"clientId\":\"\\udc00x\"}", "*invalid string*" },
     };
 
     [Theory]
@@ -128,10 +141,10 @@ public sealed class KvCommandCodecTests
         var key = new string('k', 5000) + "é";
         var value = "\"" + new string('v', 100_000) + "\"";
 
-        var command = KvCommandCodec.Decode(Commands.Set(key, value, new string('c', 3000), 9));
+        var command = KvCommandCodec.Decode(Commands.Set(key, value, 3000, 9));
 
         command.Key.Should().Be(key);
-        command.ClientId.Should().Be(new string('c', 3000));
+        command.Session.Should().Be(3000);
         command.Value!.Value.GetRawText().Should().Be(value);
     }
 
@@ -140,12 +153,13 @@ public sealed class KvCommandCodecTests
         { new KvCommand { Op = KvOp.Set, Key = "", Value = JsonElement.Parse("1") }, "key must not be empty*" },
         { new KvCommand { Op = KvOp.Delete, Key = "k", Value = JsonElement.Parse("1") }, "delete takes no value*" },
         { new KvCommand { Op = KvOp.Set, Key = "k", Value = default(JsonElement) }, "*undefined JsonElement*" },
-        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), Seq = 2 }, "seq needs a clientId*" },
-        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), ClientId = "c", Seq = -2 }, "seq must not be negative*" },
-        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), ClientId = "" }, "clientId must not be empty*" },
+        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), Seq = 2 }, "seq needs a session*" },
+        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), Session = 1, Seq = -2 }, "seq must not be negative*" },
+        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), Session = 1 }, "*needs a seq of 1 or more*" },
+        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), Session = -1, Seq = 1 }, "session must not be negative*" },
+        { new KvCommand { Op = KvOp.Register, Key = "k" }, "register takes no key*" },
         { new KvCommand { Op = (KvOp)7, Key = "k" }, "unknown op*" },
         { new KvCommand { Op = KvOp.Set, Key = "a\ud800b", Value = JsonElement.Parse("1") }, "key is not valid UTF-16*" },
-        { new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse("1"), ClientId = "\udc00" }, "clientId is not valid UTF-16*" },
     };
 
     [Theory]

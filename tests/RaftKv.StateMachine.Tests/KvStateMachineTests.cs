@@ -169,13 +169,14 @@ public sealed class KvStateMachineTests
     public void A_bad_command_throws_and_changes_nothing_not_even_the_applied_index()
     {
         var machine = new KvStateMachine();
-        machine.Apply(1, Commands.Set("k", "1", "c", 1));
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Set("k", "1", 1, 1));
         var before = machine.TakeSnapshot();
 
-        var act = () => machine.Apply(2, Commands.Utf8("{\"op\":\"set\",\"key\":\"\",\"value\":2,\"clientId\":\"c\",\"seq\":2}"));
+        var act = () => machine.Apply(3, Commands.Utf8("{\"op\":\"set\",\"key\":\"\",\"value\":2,\"session\":1,\"seq\":2}"));
 
         act.Should().Throw<FormatException>().WithMessage("*key must not be empty*");
-        machine.AppliedIndex.Should().Be(1);
+        machine.AppliedIndex.Should().Be(2);
         machine.TakeSnapshot().Should().Equal(before);
     }
 
@@ -217,15 +218,15 @@ public sealed class KvStateMachineTests
     }
 
     [Fact]
-    public void Long_keys_and_client_ids_work_like_short_ones()
+    public void Long_keys_work_like_short_ones()
     {
         var key = new string('k', 10_000);
-        var client = new string('c', 1_000);
         var machine = new KvStateMachine();
-        machine.Apply(1, Commands.Set(key, "1", client, 1));
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Set(key, "1", 1, 1));
 
-        machine.Apply(2, Commands.Set(key, "2", client, 1)).Kind.Should().Be(KvResultKind.Remembered);
-        machine.Apply(3, Commands.Delete(key, client, 2)).Found.Should().BeTrue();
+        machine.Apply(3, Commands.Set(key, "2", 1, 1)).Kind.Should().Be(KvResultKind.Remembered);
+        machine.Apply(4, Commands.Delete(key, 1, 2)).Found.Should().BeTrue();
 
         machine.Count.Should().Be(0);
     }

@@ -33,11 +33,12 @@ public sealed class SnapshotTests
 
         foreach (var machine in new[] { original, restored })
         {
-            var retry = machine.Apply(next, Commands.Set("k1", "0", "client-1", 2));
+            var retry = machine.Apply(next, Commands.Set("k1", "0", 1, 2));
             retry.Kind.Should().Be(KvResultKind.Remembered);
             retry.Text().Should().Be("{\"v\":1.10}");
-            machine.Apply(next + 1, Commands.Delete("k1", "client-1", 1)).IsDuplicate.Should().BeTrue();
-            machine.Apply(next + 2, Commands.Delete("k2", "client-2", 1)).Found.Should().BeTrue();
+            machine.Apply(next + 1, Commands.Delete("k1", 1, 1)).IsDuplicate.Should().BeTrue();
+            machine.Apply(next + 2, Commands.Delete("k2", 2, 1)).Found.Should().BeTrue();
+            machine.Apply(next + 3, Commands.Set("k3", "1", 3, 1)).IsSessionExpired.Should().BeTrue("session 3 was never registered");
         }
         restored.TakeSnapshot().Should().Equal(original.TakeSnapshot());
     }
@@ -81,7 +82,7 @@ public sealed class SnapshotTests
 
         target.All.Keys.Should().Equal("new");
         target.AppliedIndex.Should().Be(1);
-        target.Apply(2, Commands.Set("k1", "5", "client-1", 2)).Kind.Should().Be(KvResultKind.Applied);
+        target.Apply(2, Commands.Set("k1", "5", 1, 2)).Kind.Should().Be(KvResultKind.SessionExpired, "the sessions went with the old state");
     }
 
     [Fact]
@@ -89,7 +90,8 @@ public sealed class SnapshotTests
     {
         var snapshot = Populated().TakeSnapshot();
         var target = new KvStateMachine();
-        target.Apply(1, Commands.Set("mine", "true", "me", 1));
+        target.Apply(1, Commands.Register());
+        target.Apply(2, Commands.Set("mine", "true", 1, 1));
         var before = target.TakeSnapshot();
 
         for (var i = 0; i < snapshot.Length; i++)
@@ -131,7 +133,7 @@ public sealed class SnapshotTests
 
     public static TheoryData<string, Func<byte[], byte[]>, string> WellSummedButInvalid => new()
     {
-        { "unknown version", b => Patch(b, 4, [3, 0, 0, 0]), "*version 3 is not supported*" },
+        { "unknown version", b => Patch(b, 4, [4, 0, 0, 0]), "*version 4 is not supported*" },
         { "negative applied index", b => Patch(b, 8, BitConverter.GetBytes(-1L)), "*applied index -1*" },
         { "huge key count", b => Patch(b, 16, BitConverter.GetBytes(int.MaxValue)), "*key count*does not fit*" },
         { "keys out of order", SwapFirstKeys, "*ascending ordinal order*" },
@@ -157,15 +159,16 @@ public sealed class SnapshotTests
     public void A_node_allowing_fewer_sessions_keeps_the_most_recently_used_ones()
     {
         var source = new KvStateMachine(maxSessions: 10);
-        for (var i = 1; i <= 5; i++) source.Apply(i, Commands.Set("k", "1", $"c{i}", 1));
+        for (var i = 1; i <= 5; i++) source.Apply(i, Commands.Register());
+        for (var i = 1; i <= 5; i++) source.Apply(5 + i, Commands.Set("k", "1", i, 1));
         var small = new KvStateMachine(maxSessions: 2);
 
         small.Restore(source.TakeSnapshot());
 
         small.SessionCount.Should().Be(2);
-        small.Apply(6, Commands.Set("k", "1", "c5", 1)).Kind.Should().Be(KvResultKind.Remembered);
-        small.Apply(7, Commands.Set("k", "1", "c4", 1)).Kind.Should().Be(KvResultKind.Remembered);
-        small.Apply(8, Commands.Set("k", "1", "c3", 1)).Kind.Should().Be(KvResultKind.Applied);
+        small.Apply(11, Commands.Set("k", "1", 5, 1)).Kind.Should().Be(KvResultKind.Remembered);
+        small.Apply(12, Commands.Set("k", "1", 4, 1)).Kind.Should().Be(KvResultKind.Remembered);
+        small.Apply(13, Commands.Set("k", "1", 3, 1)).Kind.Should().Be(KvResultKind.SessionExpired);
     }
 
     [Fact]
@@ -192,11 +195,14 @@ public sealed class SnapshotTests
     private static KvStateMachine Populated()
     {
         var machine = new KvStateMachine();
-        machine.Apply(1, Commands.Set("k1", "{\"v\":1.10}", "client-1", 2));
-        machine.Apply(2, Commands.Set("k2", "[\"é\",null,12345678901234567890]", "client-2", 1));
-        machine.Apply(3, Commands.Delete("gone", "client-3", 9));
-        machine.Apply(4, Commands.Set("z", "\"\\u00e9\""));
-        machine.AdvanceTo(6);
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Register());
+        machine.Apply(4, Commands.Register());
+        machine.Apply(5, Commands.Set("k1", "{\"v\":1.10}", 1, 2));
+        machine.Apply(6, Commands.Set("k2", "[\"é\",null,12345678901234567890]", 2, 1));
+        machine.Apply(7, Commands.Delete("gone", 4, 9));
+        machine.Apply(8, Commands.Set("z", "\"\\u00e9\""));
+        machine.AdvanceTo(10);
         return machine;
     }
 

@@ -159,11 +159,12 @@ public sealed class TxnTests
         var machine = new KvStateMachine();
         var increment = DataCommands.Txn("""
             {"compare":[{"key":"n","target":"version","op":"=","value":0}],"success":[{"op":"set","key":"n","value":1}]}
-            """, "c1", 1);
-        machine.Apply(1, increment);
-        machine.Apply(2, Commands.Delete("n"));
+            """, session: 1, seq: 1);
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, increment);
+        machine.Apply(3, Commands.Delete("n"));
 
-        var retry = machine.Apply(3, increment);
+        var retry = machine.Apply(4, increment);
 
         retry.Kind.Should().Be(KvResultKind.Remembered);
         retry.Found.Should().BeTrue("the session remembers that the txn succeeded");

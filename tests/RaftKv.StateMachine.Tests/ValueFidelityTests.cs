@@ -44,7 +44,7 @@ public sealed class ValueFidelityTests
     [MemberData(nameof(Values))]
     public void Every_json_value_survives_encode_and_decode_exactly(string json)
     {
-        var command = new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse(json), ClientId = "c", Seq = 3 };
+        var command = new KvCommand { Op = KvOp.Set, Key = "k", Value = JsonElement.Parse(json), Session = 4, Seq = 3 };
 
         var decoded = KvCommandCodec.Decode(KvCommandCodec.Encode(command));
 
@@ -57,13 +57,14 @@ public sealed class ValueFidelityTests
     public void Every_json_value_survives_snapshot_and_restore_exactly(string json)
     {
         var machine = new KvStateMachine();
-        machine.Apply(1, Commands.Set("k", json, "c", 1));
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Set("k", json, 1, 1));
         var restored = new KvStateMachine();
 
         restored.Restore(machine.TakeSnapshot());
 
         restored.Get("k").Should().Be(json);
-        restored.Apply(2, Commands.Set("k", json, "c", 1)).Text().Should().Be(json);
+        restored.Apply(3, Commands.Set("k", json, 1, 1)).Text().Should().Be(json);
     }
 
     [Fact]
@@ -87,16 +88,17 @@ public sealed class ValueFidelityTests
     }
 
     [Fact]
-    public void Unicode_keys_and_client_ids_round_trip()
+    public void Unicode_keys_round_trip_and_their_sessions_remember_them()
     {
         var machine = new KvStateMachine();
-        machine.Apply(1, Commands.Set("ключ 🔑 \"q\"\n", "1", "клиент😀", 1));
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Set("ключ 🔑 \"q\"\n", "1", 1, 1));
         var restored = new KvStateMachine();
 
         restored.Restore(machine.TakeSnapshot());
 
         restored.Get("ключ 🔑 \"q\"\n").Should().Be("1");
-        restored.Apply(2, Commands.Set("ключ 🔑 \"q\"\n", "2", "клиент😀", 1)).Kind.Should().Be(KvResultKind.Remembered);
+        restored.Apply(3, Commands.Set("ключ 🔑 \"q\"\n", "2", 1, 1)).Kind.Should().Be(KvResultKind.Remembered);
         restored.Get("ключ 🔑 \"q\"\n").Should().Be("1");
     }
 

@@ -26,7 +26,7 @@ internal static class KvCommandParser
         Op = 1,
         Key = 2,
         Value = 4,
-        ClientId = 8,
+        Session = 8,
         Seq = 16,
         Prefix = 32,
         Lease = 64,
@@ -80,8 +80,7 @@ internal static class KvCommandParser
         var op = KvOp.Set;
         ReadOnlySpan<char> key = default;
         ReadOnlySpan<byte> value = default;
-        ReadOnlySpan<char> clientId = default;
-        var hasClient = false;
+        long session = 0;
         long seq = 0;
         var prefix = false;
         long lease = 0;
@@ -108,7 +107,8 @@ internal static class KvCommandParser
                     else if (reader.ValueTextEquals("txn"u8)) op = KvOp.Txn;
                     else if (reader.ValueTextEquals("leaseGrant"u8)) op = KvOp.LeaseGrant;
                     else if (reader.ValueTextEquals("leaseRevoke"u8)) op = KvOp.LeaseRevoke;
-                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected set, delete, txn, leaseGrant or leaseRevoke)");
+                    else if (reader.ValueTextEquals("register"u8)) op = KvOp.Register;
+                    else throw new FormatException($"unknown op \"{Clip(reader.GetString())}\" (expected set, delete, txn, leaseGrant, leaseRevoke or register)");
                     break;
 
                 case Field.Key:
@@ -124,13 +124,9 @@ internal static class KvCommandParser
                     value = command[start..(int)reader.BytesConsumed];
                     break;
 
-                case Field.ClientId:
-                    if (reader.TokenType == JsonTokenType.Null) break;
-                    ExpectString(ref reader, "clientId");
-                    var clientLength = reader.CopyString(scratch[used..]);
-                    clientId = scratch.Slice(used, clientLength);
-                    used += clientLength;
-                    hasClient = true;
+                case Field.Session:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out session))
+                        throw new FormatException("session must be a whole number");
                     break;
 
                 case Field.Seq:
@@ -164,6 +160,12 @@ internal static class KvCommandParser
         if (reader.Read()) throw new FormatException("command has data after its closing brace");
 
         if ((seen & Field.Op) == 0) throw new FormatException("command has no \"op\"");
+        if (op == KvOp.Register)
+        {
+            // The entry's own index is the session id: a register carries nothing else.
+            if (seen != Field.Op) throw new FormatException("register takes no key, value, session or seq");
+            return new ParsedCommand { Op = op };
+        }
         var hasValue = (seen & Field.Value) != 0;
         var allowed = op switch
         {
@@ -172,7 +174,7 @@ internal static class KvCommandParser
             KvOp.Txn => Field.Txn,
             KvOp.LeaseGrant => Field.Ttl,
             _ => Field.Lease,
-        } | Field.Op | Field.ClientId | Field.Seq;
+        } | Field.Op | Field.Session | Field.Seq;
         if ((seen & ~allowed) is var extra and not Field.None)
             throw new FormatException($"{OpName(op)} takes no \"{Name(LowestFlag(extra))}\"");
         switch (op)
@@ -189,17 +191,17 @@ internal static class KvCommandParser
             case KvOp.LeaseRevoke when lease == 0:
                 throw new FormatException("leaseRevoke needs a \"lease\"");
         }
-        if (hasClient && clientId.IsEmpty) throw new FormatException("clientId must not be empty");
+        if (session < 0) throw new FormatException($"session must not be negative (got {session})");
         if (seq < 0) throw new FormatException($"seq must not be negative (got {seq})");
-        if (!hasClient && seq != 0) throw new FormatException("seq needs a clientId");
+        if (session == 0 && seq != 0) throw new FormatException("seq needs a session");
+        if (session != 0 && seq == 0) throw new FormatException("a write of a session needs a seq of 1 or more");
 
         return new ParsedCommand
         {
             Op = op,
             Key = key,
             Value = value,
-            HasClient = hasClient,
-            ClientId = clientId,
+            Session = session,
             Seq = seq,
             Prefix = prefix,
             Lease = lease,
@@ -218,7 +220,7 @@ internal static class KvCommandParser
         if (reader.ValueTextEquals("op"u8)) return Field.Op;
         if (reader.ValueTextEquals("key"u8)) return Field.Key;
         if (reader.ValueTextEquals("value"u8)) return Field.Value;
-        if (reader.ValueTextEquals("clientId"u8)) return Field.ClientId;
+        if (reader.ValueTextEquals("session"u8)) return Field.Session;
         if (reader.ValueTextEquals("seq"u8)) return Field.Seq;
         if (reader.ValueTextEquals("prefix"u8)) return Field.Prefix;
         if (reader.ValueTextEquals("lease"u8)) return Field.Lease;
@@ -236,11 +238,7 @@ internal static class KvCommandParser
         _ => op.ToString().ToLowerInvariant(),
     };
 
-    private static string Name(Field field) => field switch
-    {
-        Field.ClientId => "clientId",
-        _ => field.ToString().ToLowerInvariant(),
-    };
+    private static string Name(Field field) => field.ToString().ToLowerInvariant();
 
     // Error messages quote what they refuse, but never a megabyte of it.
     private static string? Clip(string? text) => text is { Length: > 64 } ? string.Concat(text.AsSpan(0, 64), "…") : text;

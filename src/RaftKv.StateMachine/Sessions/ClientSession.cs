@@ -1,19 +1,23 @@
 namespace RaftKv.StateMachine;
 
 /// <summary>
-/// What the state machine remembers of one client: its last applied request number and that request's
-/// result, and the log index at which the client was last seen (for eviction).
+/// What the state machine remembers of one registered session: its id (the log index of its register
+/// entry), its last applied request number and that request's result, and the log index at which the
+/// session was last used (for expiry).
 /// </summary>
-internal sealed class ClientSession(string clientId)
+internal sealed class ClientSession(long id)
 {
-    public string ClientId { get; } = clientId;
+    public long Id { get; } = id;
+
+    /// <summary>The seq of the last applied write; 0 before the first.</summary>
     public long Seq { get; set; }
+
     public bool Found { get; set; }
 
     /// <summary>The stored value of the last result (set), shared with the data table: stored values are never mutated.</summary>
     public byte[]? Value { get; set; }
 
-    /// <summary>The log index of the entry that last touched this session.</summary>
+    /// <summary>The log index of the entry that last used this session.</summary>
     public long LastIndex { get; set; }
 
     // Neighbours in the table's recency list, oldest to newest.

@@ -3,15 +3,15 @@ using System.Diagnostics.CodeAnalysis;
 namespace RaftKv.StateMachine;
 
 /// <summary>
-/// Client sessions, bounded: when full, the session least recently touched is evicted. Recency is the
-/// log index of the touching entry, never the clock, so every node evicts the same session at the same
-/// entry. Because log indexes only grow, touching a session moves it to the newest end of a linked list
-/// and the list stays sorted by <see cref="ClientSession.LastIndex"/>: eviction and touch are O(1).
+/// The registered sessions, bounded (see <see cref="SessionRules"/>): when full, registering a session
+/// expires the one least recently used. Recency is the log index of the using entry, never the clock, so
+/// every node expires the same session at the same entry. Because log indexes only grow, using a session
+/// moves it to the newest end of a linked list and the list stays sorted by
+/// <see cref="ClientSession.LastIndex"/>: expiry and use are O(1).
 /// </summary>
 internal sealed class SessionTable
 {
-    private readonly Dictionary<string, ClientSession> _byId = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ClientSession>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private readonly Dictionary<long, ClientSession> _byId = [];
     private ClientSession? _oldest;
     private ClientSession? _newest;
 
@@ -19,14 +19,12 @@ internal sealed class SessionTable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
-        _bySpan = _byId.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public int Capacity { get; }
     public int Count => _byId.Count;
 
-    public bool TryGet(ReadOnlySpan<char> clientId, [MaybeNullWhen(false)] out ClientSession session)
-        => _bySpan.TryGetValue(clientId, out session);
+    public bool TryGet(long id, [MaybeNullWhen(false)] out ClientSession session) => _byId.TryGetValue(id, out session);
 
     /// <summary>Marks <paramref name="session"/> as used by the entry at <paramref name="index"/>.</summary>
     public void Touch(ClientSession session, long index)
@@ -47,16 +45,16 @@ internal sealed class SessionTable
     }
 
     /// <summary>
-    /// Adds the session of a client seen for the first time, as the newest, evicting the oldest session
-    /// when the table is full.
+    /// Adds a session as the newest (a register entry, or a snapshot being read oldest first), expiring
+    /// the least recently used one when the table is full.
     /// </summary>
-    public ClientSession Add(string clientId, long seq, bool found, byte[]? value, long index)
+    public ClientSession Add(long id, long seq, bool found, byte[]? value, long index)
     {
         if (index <= (_newest?.LastIndex ?? 0))
             throw new InvalidOperationException($"session index {index} is not after the newest session's {_newest?.LastIndex}");
-        if (Count == Capacity) Evict(_oldest!);
-        var session = new ClientSession(clientId) { Seq = seq, Found = found, Value = value, LastIndex = index };
-        _byId.Add(clientId, session);
+        if (Count == Capacity) Expire(_oldest!);
+        var session = new ClientSession(id) { Seq = seq, Found = found, Value = value, LastIndex = index };
+        _byId.Add(id, session);
         Append(session);
         return session;
     }
@@ -67,10 +65,10 @@ internal sealed class SessionTable
         for (var s = _oldest; s is not null; s = s.Newer) yield return s;
     }
 
-    private void Evict(ClientSession session)
+    private void Expire(ClientSession session)
     {
         Unlink(session);
-        _byId.Remove(session.ClientId);
+        _byId.Remove(session.Id);
     }
 
     private void Unlink(ClientSession session)

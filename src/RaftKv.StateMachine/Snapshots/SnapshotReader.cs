@@ -37,9 +37,9 @@ internal ref struct SnapshotReader
     {
         _at = SnapshotLayout.Magic.Length;
         var version = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-        if (version is not (SnapshotLayout.Version or SnapshotLayout.VersionWithoutRevisions))
+        if (version is not (SnapshotLayout.Version or SnapshotLayout.VersionWithClientIds or SnapshotLayout.VersionWithoutRevisions))
             throw new FormatException($"snapshot version {version} is not supported (expected {SnapshotLayout.Version})");
-        var withRevisions = version == SnapshotLayout.Version;
+        var withRevisions = version != SnapshotLayout.VersionWithoutRevisions;
         var appliedIndex = ReadInt64();
         if (appliedIndex < 0) throw Bad($"applied index {appliedIndex} is negative");
 
@@ -83,32 +83,59 @@ internal ref struct SnapshotReader
             lease.Keys.Add(stored);
         }
 
-        var sessionCount = ReadCount(SnapshotLayout.MinSessionRecordBytes, "session");
         var sessions = new SessionTable(sessionCapacity);
+        if (version != SnapshotLayout.Version)
+        {
+            SkipClientIdSessions();
+            if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
+            return new RestoredState(appliedIndex, data, leases, sessions);
+        }
+
+        var sessionCount = ReadCount(SnapshotLayout.MinSessionRecordBytes, "session");
         // Only the newest sessions fit when this node allows fewer than the snapshot holds; they are
         // the ones eviction would have kept.
         var skip = Math.Max(0, sessionCount - sessionCapacity);
         long previousIndex = 0;
         for (var i = 0; i < sessionCount; i++)
         {
-            var clientId = ReadString("client id");
+            var id = ReadInt64();
             var seq = ReadInt64();
             var lastIndex = ReadInt64();
             var flags = Take(1)[0];
-            if (seq < 0) throw Bad($"session of \"{clientId}\" has negative seq {seq}");
+            if (seq < 0) throw Bad($"session {id} has negative seq {seq}");
+            // A session is registered at its id and used at or after it.
+            if (id < 1 || id > lastIndex) throw Bad($"session {id} has last index {lastIndex}, before it was registered");
             if (lastIndex <= previousIndex || lastIndex > appliedIndex)
-                throw Bad($"session of \"{clientId}\" has last index {lastIndex}, out of order or after the applied index {appliedIndex}");
+                throw Bad($"session {id} has last index {lastIndex}, out of order or after the applied index {appliedIndex}");
             if ((flags & ~(SnapshotLayout.FoundFlag | SnapshotLayout.HasValueFlag)) != 0 || flags == SnapshotLayout.HasValueFlag)
-                throw Bad($"session of \"{clientId}\" has invalid flags {flags}");
+                throw Bad($"session {id} has invalid flags {flags}");
             var value = (flags & SnapshotLayout.HasValueFlag) != 0 ? ReadJsonValue() : null;
             previousIndex = lastIndex;
             if (i < skip) continue;
-            if (sessions.TryGet(clientId, out _)) throw Bad($"client \"{clientId}\" has two sessions");
-            sessions.Add(clientId, seq, (flags & SnapshotLayout.FoundFlag) != 0, value, lastIndex);
+            if (sessions.TryGet(id, out _)) throw Bad($"session {id} appears twice");
+            sessions.Add(id, seq, (flags & SnapshotLayout.FoundFlag) != 0, value, lastIndex);
         }
 
         if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
         return new RestoredState(appliedIndex, data, leases, sessions);
+    }
+
+    /// <summary>
+    /// Reads past the sessions of a version 1 or 2 snapshot, named by client-chosen strings: they cannot become
+    /// registered sessions, so they are dropped (see <see cref="SnapshotLayout"/>).
+    /// </summary>
+    private void SkipClientIdSessions()
+    {
+        var sessionCount = ReadCount(SnapshotLayout.MinClientIdSessionRecordBytes, "session");
+        for (var i = 0; i < sessionCount; i++)
+        {
+            ReadString("client id");
+            Take(8 + 8);
+            var flags = Take(1)[0];
+            if ((flags & ~(SnapshotLayout.FoundFlag | SnapshotLayout.HasValueFlag)) != 0 || flags == SnapshotLayout.HasValueFlag)
+                throw Bad($"session {i} has invalid flags {flags}");
+            if ((flags & SnapshotLayout.HasValueFlag) != 0) ReadJsonValue();
+        }
     }
 
     private ReadOnlySpan<byte> Take(int length)

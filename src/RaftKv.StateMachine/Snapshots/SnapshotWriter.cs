@@ -16,7 +16,7 @@ internal static class SnapshotWriter
         foreach (var (key, record) in entries)
             size += 4 + Encoding.UTF8.GetByteCount(key) + 4 + record.Value.Length + SnapshotLayout.KeyRevisionBytes;
         foreach (var s in sessionList)
-            size += 4 + Encoding.UTF8.GetByteCount(s.ClientId) + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
+            size += 8 + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
         if (size > Array.MaxLength)
             throw new InvalidOperationException($"the state needs {size} bytes, more than one snapshot array can hold");
 
@@ -55,7 +55,8 @@ internal static class SnapshotWriter
         at += 4;
         foreach (var s in sessionList)
         {
-            at = WriteString(span, at, s.ClientId);
+            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Id);
+            at += 8;
             BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Seq);
             at += 8;
             BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.LastIndex);

@@ -43,6 +43,9 @@ internal sealed class FakeNode : IAsyncDisposable
     /// <summary>Answer Unavailable to reads and writes (as a leader without quorum would).</summary>
     public bool Unavailable { get; set; }
 
+    /// <summary>Sets and deletes are answered Unavailable (no quorum); everything else as usual.</summary>
+    public bool WritesUnavailable { get; set; }
+
     /// <summary>Read requests but never answer.</summary>
     public bool Silent { get; set; }
 
@@ -133,12 +136,17 @@ internal sealed class FakeNode : IAsyncDisposable
             ClientOp.Status => new ClientResponse { Id = request.Id, Status = ClientStatus.Ok, Node = NodeStatus() },
             ClientOp.Log => new ClientResponse { Id = request.Id, Status = ClientStatus.Ok, Entries = LogEntries(request) },
             _ when Unavailable => new ClientResponse { Id = request.Id, Status = ClientStatus.Unavailable, Error = "no quorum" },
+            ClientOp.Set or ClientOp.Delete when WritesUnavailable => new ClientResponse { Id = request.Id, Status = ClientStatus.Unavailable, Error = "no quorum" },
             ClientOp.Get when request.Stale || IsLeader => Read(request),
             ClientOp.Set or ClientOp.Delete when IsLeader => _cluster.Apply(request),
+            ClientOp.Register when IsLeader => _cluster.Register(request),
             _ => new ClientResponse { Id = request.Id, Status = ClientStatus.NotLeader },
         };
         if (request.Op is ClientOp.Set or ClientOp.Delete && IsLeader && !Unavailable && Interlocked.Exchange(ref _dropAfterWrites, 0) == 1)
+        {
             drop = true;
+            if (_cluster.ExpireSessionsOnDrop) _cluster.ExpireAllSessions();
+        }
         return response with { LeaderId = _cluster.LeaderId, LeaderAddress = _cluster.Leader?.Address };
     }
 
@@ -170,9 +178,9 @@ internal sealed class FakeNode : IAsyncDisposable
         // Index 1 is the leader's no-op; the applied writes follow.
         var entries = new List<LogEntryView> { new() { Index = 1, Term = 3, Type = "noop" } };
         var index = 2L;
-        foreach (var (clientId, seq, op, key) in _cluster.Applied)
+        foreach (var (session, seq, op, key) in _cluster.Applied)
         {
-            var command = JsonSerializer.SerializeToElement(new Dictionary<string, string?> { ["op"] = op.ToString().ToLowerInvariant(), ["key"] = key, ["clientId"] = clientId });
+            var command = JsonSerializer.SerializeToElement(new Dictionary<string, string?> { ["op"] = op.ToString().ToLowerInvariant(), ["key"] = key, ["session"] = session?.ToString(System.Globalization.CultureInfo.InvariantCulture) });
             entries.Add(new LogEntryView { Index = index++, Term = 3, Type = "command", Command = command });
         }
         var from = request.From ?? 1;

@@ -13,14 +13,14 @@ public static class ClusterRun
     /// <summary>Generous: the machine is shared, and a deadline is only there to turn a hang into a failure.</summary>
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(90);
 
-    public static async Task WithClusterAsync(ITestOutputHelper output, Func<LocalCluster, CancellationToken, Task> body, LocalClusterOptions? options = null, bool start = true)
+    public static async Task WithClusterAsync(ITestOutputHelper output, Func<LocalCluster, CancellationToken, Task> body, LocalClusterOptions? options = null, bool start = true, TimeSpan? deadline = null)
     {
-        using var deadline = new CancellationTokenSource(DefaultDeadline);
+        using var cancel = new CancellationTokenSource(deadline ?? DefaultDeadline);
         var cluster = LocalCluster.Create(options);
         try
         {
-            if (start) await cluster.StartAllAsync(deadline.Token);
-            await body(cluster, deadline.Token);
+            if (start) await cluster.StartAllAsync(cancel.Token);
+            await body(cluster, cancel.Token);
         }
         catch (Exception e)
         {

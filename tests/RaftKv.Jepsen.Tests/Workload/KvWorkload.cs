@@ -71,7 +71,7 @@ public sealed class KvWorkload
     private async Task RunClientAsync(int client, CancellationToken stopStarting)
     {
         var random = new Random(unchecked((_seed * 7919) + client));
-        await using var raft = new RaftClient(_clientOptions with { ClientId = $"jepsen-{_seed}-c{client}-{Guid.NewGuid():N}" });
+        await using var raft = new RaftClient(_clientOptions);
         var written = 0;
         while (!stopStarting.IsCancellationRequested)
         {

@@ -65,7 +65,6 @@ public sealed class LocalCluster : IAsyncDisposable
             Servers = _addresses,
             Timeout = TimeSpan.FromSeconds(1),
             RequestTimeout = TimeSpan.FromMilliseconds(500),
-            ClientId = "harness-status",
         });
     }
 
@@ -189,12 +188,11 @@ public sealed class LocalCluster : IAsyncDisposable
     /// A client of this cluster (every node's real address). The caller disposes it. Timeouts default
     /// to the client library's (10 s per operation, 2 s per attempt).
     /// </summary>
-    public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null, string? clientId = null)
+    public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null)
     {
         var options = new RaftClientOptions { Servers = _addresses };
         if (timeout is { } t) options = options with { Timeout = t };
         if (requestTimeout is { } r) options = options with { RequestTimeout = r };
-        if (clientId is not null) options = options with { ClientId = clientId };
         return new RaftClient(options);
     }
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using RaftKv.Protocol;
 
-namespace RaftKv.Jepsen.Tests.Support;
+namespace RaftKv.Testing.Protocol;
 
 /// <summary>
 /// A client connection written from docs/PROTOCOL.md alone, byte by byte, for tests that must send what the
