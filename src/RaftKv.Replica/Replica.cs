@@ -56,6 +56,7 @@ public sealed partial class Replica
         _log = log ?? NullLogger.Instance;
         _applied = applied;
         _kv = new KvStateMachine(options.MaxSessions);
+        _leases = new LeaseClock(options.TicksPerSecond);
         if (state.Snapshot is { } snapshot)
         {
             _kv.Restore(snapshot.Data);
@@ -91,6 +92,7 @@ public sealed partial class Replica
         ExpireLeaderWaits();
         if (_transfers.Count > 0) SettleTransfers();
         if (_raft.Role == Role.Leader && !_shuttingDown) RunLeaderDuties();
+        LeaseTick();
     }
 
     /// <summary>A message from a peer.</summary>
@@ -172,6 +174,7 @@ public sealed partial class Replica
         _stopped = true;
         FailAllWaiters(reason);
         SettleTransfers();
+        _watchers.CancelAll(reason, new RaftKv.Protocol.ClientResponse());
         _shutdown?.Complete(NodeIds.None);
         _shutdown = null;
     }

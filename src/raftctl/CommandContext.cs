@@ -20,9 +20,6 @@ internal sealed class CommandContext(
     /// <summary>How long each node has to answer the probe.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(700);
 
-    /// <summary>The probe's verdict on a node that neither answered nor refused within <see cref="ProbeTimeout"/>.</summary>
-    private const string SlowAnswer = "no answer yet";
-
     private readonly CancellationTokenSource _probeStop = new();
     private RaftClient? _ownedClient;
     private ServerList? _servers;
@@ -71,10 +68,19 @@ internal sealed class CommandContext(
     /// <summary>Set (and the command's token cancelled) when no node of the servers file answered at all.</summary>
     public NoNodeAnswers? Unreachable { get; private set; }
 
+    /// <summary>The socket error when a node could not be reached at all (refused, unreachable, unknown host); null otherwise.</summary>
+    private static string? Refused(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Net.Sockets.SocketException socket) return socket.Message;
+        return null;
+    }
+
     /// <summary>
     /// Fail fast: when the command has not finished after <see cref="ProbeAfter"/>, ask every node for its status at
-    /// once; if none answers (connection refused everywhere, say), there is no point retrying for the whole --timeout.
-    /// When some node answers but no leader does, the command keeps its full --timeout.
+    /// once; if none can even be reached (connection refused or unreachable everywhere), there is no point retrying
+    /// for the whole --timeout. A node that accepts the connection but is slow counts as there: then, and when some
+    /// node answers but no leader does, the command keeps its full --timeout.
     /// </summary>
     private async Task NoNodeAnswersAsync(RaftClient client, CancellationToken cancellationToken)
     {
@@ -91,18 +97,22 @@ internal sealed class CommandContext(
                     await client.StatusAsync(id, deadline.Token).ConfigureAwait(false);
                     return null;
                 }
-                catch (ClusterUnavailableException e)
+                catch (ClusterUnavailableException e) when (Refused(e) is { } refusal)
                 {
-                    return e.InnerException?.Message ?? e.Message;
+                    return refusal;
+                }
+                catch (ClusterUnavailableException)
+                {
+                    return null; // it accepted the connection but was slow or busy: a node is there, keep trying
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    return SlowAnswer;
+                    // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
+                    // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
+                    return null;
                 }
             })).ConfigureAwait(false);
-            // Only definite refusals count: a node that is merely slow to answer (a loaded machine, a partition)
-            // may still lead within --timeout, so a probe timeout is no reason to give up early.
-            if (failures.Any(f => f is null || f == SlowAnswer) || cancellationToken.IsCancellationRequested) return;
+            if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
             var reasons = failures.Distinct().ToList();
             // The reasons name their node's address, so they differ even when the cause is the same: show the first
             // (a TLS refusal, say) rather than nothing.

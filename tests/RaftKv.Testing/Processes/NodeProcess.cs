@@ -15,12 +15,15 @@ public sealed class NodeProcess : IAsyncDisposable
     private int _incarnation;
     private bool _exitReported;
 
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string? _namespace;
 
-    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output, string? networkNamespace = null)
+    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output,
+        IReadOnlyDictionary<string, string>? environment = null, string? networkNamespace = null)
     {
         _namespace = networkNamespace;
         Id = id;
+        _environment = environment ?? new Dictionary<string, string>();
         _arguments = arguments;
         _workingDirectory = workingDirectory;
         Output = output;
@@ -67,6 +70,7 @@ public sealed class NodeProcess : IAsyncDisposable
         info.ArgumentList.Add(Binaries.RaftnodeDll);
         foreach (var a in _arguments()) info.ArgumentList.Add(a);
         ChildEnvironment.Apply(info);
+        foreach (var (name, value) in _environment) info.Environment[name] = value;
 
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Append(e.Data); };
