@@ -231,6 +231,7 @@ public sealed partial class Raft
         {
             _heartbeatElapsed = 0;
             BroadcastHeartbeat(_readIndex.LatestRound);
+            if (_leavers.Count > 0) TellLeavers();
         }
     }
 

@@ -12,6 +12,9 @@ public sealed partial class Raft
 {
     private long _pendingConfigIndex;
 
+    /// <summary>Members whose removal this leader applied: their last known match, and heartbeats left to tell them.</summary>
+    private readonly Dictionary<int, (long Match, int TicksLeft)> _leavers = [];
+
     /// <summary>Proposes a membership change. Throws <see cref="ArgumentException"/> for a change that makes no sense.</summary>
     public ProposeResult ProposeConfigChange(ConfigChange change, out long index)
     {
@@ -51,7 +54,9 @@ public sealed partial class Raft
         foreach (var id in _progress.Keys.ToList())
         {
             if (Config.Contains(id)) continue;
-            TellRemovedMember(id, _progress[id]);
+            // Told now, and again with each heartbeat for an election timeout (TellLeavers): one message may be lost.
+            _leavers[id] = (_progress[id].Match, 2 * _options.ElectionTicks);
+            TellRemovedMember(id, _progress[id].Match);
             _progress.Remove(id);
         }
         if (_transferTarget != NodeIds.None && !Config.IsVoter(_transferTarget)) AbortLeadershipTransfer();
@@ -66,24 +71,39 @@ public sealed partial class Raft
     /// removal, so the removed node applies it, knows it is out, and says so. Best effort: if this message is
     /// lost the node stays harmless (it cannot win an election without the remaining members' votes).
     /// </summary>
-    private void TellRemovedMember(int id, Progress pr)
+    private void TellRemovedMember(int id, long match)
     {
         var committed = _log.Committed;
-        if (pr.Match >= committed)
+        if (match >= committed)
         {
             Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = committed });
             return;
         }
-        var prevTerm = _log.Term(pr.Match);
-        if (prevTerm < 0 || pr.Match + 1 < _log.FirstIndex) return; // it would need a snapshot: not worth it for a leaver
+        var prevTerm = _log.Term(match);
+        if (prevTerm < 0 || match + 1 < _log.FirstIndex) return; // it would need a snapshot: not worth it for a leaver
         Send(new Message
         {
             Type = MessageType.Append,
             To = id,
-            Index = pr.Match,
+            Index = match,
             LogTerm = prevTerm,
-            Entries = _log.Slice(pr.Match + 1, committed, _options.MaxMessageBytes),
+            Entries = _log.Slice(match + 1, committed, _options.MaxMessageBytes),
             Commit = committed,
         });
+    }
+
+    /// <summary>With each heartbeat, repeats the news of their removal to members removed within the last two election timeouts.</summary>
+    private void TellLeavers()
+    {
+        foreach (var (id, (match, left)) in _leavers.ToList())
+        {
+            if (left <= 0 || Config.Contains(id))
+            {
+                _leavers.Remove(id);
+                continue;
+            }
+            _leavers[id] = (match, left - _options.HeartbeatTicks);
+            TellRemovedMember(id, match);
+        }
     }
 }

@@ -214,6 +214,7 @@ public sealed partial class Raft
         AbortLeadershipTransfer();
         _votes.Clear();
         _progress.Clear();
+        _leavers.Clear();
         _readIndex.Clear();
         _pendingReads.Clear();
         _uncommittedBytes = 0;

@@ -446,6 +446,12 @@ public sealed class MembershipRules
         net[3].Raft.Role.Should().Be(Role.Follower);
         var sentBefore = net.Sent.Count;
         net.TickAll(100);
-        net.Sent.Skip(sentBefore).Should().NotContain(m => m.From == 3 || m.To == 3, "nobody talks to a removed node, and it never campaigns");
+        var later = net.Sent.Skip(sentBefore).ToList();
+        later.Should().NotContain(m => m.From == 3 && (m.Type == MessageType.Vote || m.Type == MessageType.PreVote), "a removed node never campaigns");
+        later.Where(m => m.To == 3).Should().OnlyContain(m => m.From == 1 && (m.Type == MessageType.Heartbeat || m.Type == MessageType.Append),
+            "only the leader repeats the news, in case a message was lost");
+        var afterNews = net.Sent.Count;
+        net.TickAll(100);
+        net.Sent.Skip(afterNews).Should().NotContain(m => m.To == 3, "after two election timeouts nobody talks to it any more");
     }
 }
