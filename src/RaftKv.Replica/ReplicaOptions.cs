@@ -34,6 +34,9 @@ public sealed record ReplicaOptions
     /// <summary>After a snapshot could not be stored (disk full), wait this long before trying again.</summary>
     public int CompactionRetryTicks { get; init; } = 100;
 
+    /// <summary>Ticks in one second of the host's clock: lease TTLs are seconds, and the leader counts them in ticks.</summary>
+    public int TicksPerSecond { get; init; } = 100;
+
     /// <summary>Leader-only periodic proposals (see <see cref="ILeaderDuty"/>).</summary>
     public IReadOnlyList<ILeaderDuty> LeaderDuties { get; init; } = [];
 
@@ -45,6 +48,7 @@ public sealed record ReplicaOptions
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (MaxValueBytes < 1) throw new ArgumentException($"the value limit must be positive, was {MaxValueBytes}");
         if (MaxSessions < 1) throw new ArgumentException($"MaxSessions must be at least 1, was {MaxSessions}");
+        if (TicksPerSecond < 1) throw new ArgumentException($"TicksPerSecond must be at least 1, was {TicksPerSecond}");
         if (CompactionRetryTicks < 1) throw new ArgumentException($"CompactionRetryTicks must be at least 1, was {CompactionRetryTicks}");
     }
 }

@@ -71,6 +71,9 @@ public sealed class Cli
         root.Subcommands.Add(ShowLogCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(BenchCommand.Create(this));
+        root.Subcommands.Add(TxnCommand.Create(this));
+        root.Subcommands.Add(WatchCommand.Create(this));
+        root.Subcommands.Add(LeaseCommand.Create(this));
         root.Subcommands.Add(CheckCommand.Create(this));
         root.Subcommands.Add(CompletionCommand.Create(this));
         root.Subcommands.Add(HelpCommand.Create(this));
@@ -364,6 +367,15 @@ public sealed class Cli
           set KEY VALUE                       store VALUE (JSON if it parses as JSON, else a string)
           get [KEY] [--stale]                 print a value, or every key and value
           delete KEY                          remove a key
+          get --prefix P | --from A [--to B]  read a range [--limit N] [--keys-only] [--count-only]
+          delete --prefix P                   remove every key starting with P (prints how many)
+          set/delete KEY ... --if-absent | --if-version N | --if-mod-revision R | --if-value V
+                                              compare-and-set (exit code 4 when the condition fails)
+          txn [FILE]                          apply a transaction document atomically (txn --help)
+          watch KEY [--prefix] [--from-revision R]
+                                              stream changes until Ctrl+C
+          lease grant TTL | keepalive ID | revoke ID | ttl ID | list
+                                              leases; set KEY VALUE --lease ID attaches a key
           show-log [--node ID] [--from N] [--limit N]
                                               print log entries (of the leader by default)
           status                              ask every node for its role, term and indexes
