@@ -11,4 +11,7 @@ public static class ClientLimits
 
     /// <summary>Largest response frame the client accepts (a get of every key can be big).</summary>
     public const int MaxResponseFrameBytes = 256 << 20;
+
+    /// <summary>Longest lease TTL in seconds (a year), as the nodes enforce it.</summary>
+    public const long MaxLeaseTtlSeconds = RaftKv.Protocol.ProtocolLimits.MaxLeaseTtlSeconds;
 }

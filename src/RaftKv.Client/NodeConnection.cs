@@ -23,6 +23,7 @@ internal sealed class NodeConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ClientResponse>> _pending = new();
+    private readonly ConcurrentDictionary<long, ChannelWriter<ClientResponse>> _streams = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly Task _writer;
     private readonly Task _reader;
@@ -85,6 +86,22 @@ internal sealed class NodeConnection : IAsyncDisposable
         finally
         {
             _pending.TryRemove(request.Id, out _);
+        }
+    }
+
+    /// <summary>
+    /// Sends a request answered by many responses (a watch) and delivers each to <paramref name="into"/>,
+    /// which is completed with <see cref="ConnectionLostException"/> when the connection fails.
+    /// </summary>
+    public void OpenStream(ClientRequest request, ChannelWriter<ClientResponse> into)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.ClientRequest);
+        if (!_streams.TryAdd(request.Id, into))
+            throw new InvalidOperationException($"request id {request.Id} is already in flight on this connection");
+        if (IsClosed || !_outgoing.Writer.TryWrite(payload))
+        {
+            _streams.TryRemove(request.Id, out _);
+            throw Lost();
         }
     }
 
@@ -155,6 +172,7 @@ internal sealed class NodeConnection : IAsyncDisposable
     {
         // An unknown id is the late answer to an attempt that already timed out: nobody waits for it.
         if (_pending.TryRemove(response.Id, out var waiter)) waiter.TrySetResult(response);
+        else if (_streams.TryGetValue(response.Id, out var stream)) stream.TryWrite(response);
     }
 
     private ConnectionLostException Lost() => _closeReason as ConnectionLostException
@@ -171,6 +189,10 @@ internal sealed class NodeConnection : IAsyncDisposable
         foreach (var (id, waiter) in _pending)
         {
             if (_pending.TryRemove(id, out _)) waiter.TrySetException(lost);
+        }
+        foreach (var (id, stream) in _streams)
+        {
+            if (_streams.TryRemove(id, out _)) stream.TryComplete(lost);
         }
     }
 

@@ -36,7 +36,7 @@ namespace RaftKv.Client;
 /// because sending it again under a new session could apply it twice.
 /// </para>
 /// </remarks>
-public sealed class RaftClient : IAsyncDisposable
+public sealed partial class RaftClient : IAsyncDisposable
 {
     /// <summary>A write registers at most this many sessions before giving up (each expiring before the write reached the log).</summary>
     private const int MaxRegistrationsPerWrite = 3;

@@ -58,7 +58,10 @@ public sealed partial class RaftNode
             _calls.Writer.TryComplete();
             while (_calls.Reader.TryRead(out var call)) _replica.Submit(call);
             while (_control.Reader.TryRead(out var e))
+            {
                 if (e is ShutdownEvent s) s.Complete(Core.NodeIds.None);
+                if (e is WatchRegistration w) _replica.Watch(w.Watcher);
+            }
         }
     }
 
@@ -83,6 +86,9 @@ public sealed partial class RaftNode
                 throw new IOException($"storage failed: {failure.Message}", failure);
             case ShutdownEvent s:
                 _replica.BeginShutdown(s);
+                break;
+            case WatchRegistration w:
+                _replica.Watch(w.Watcher);
                 break;
             case TransferLeadershipEvent t:
                 HandleTransfer(t);

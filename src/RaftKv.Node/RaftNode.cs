@@ -96,6 +96,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             SnapshotEntries = options.SnapshotEntries,
             MaxValueBytes = options.MaxValueBytes,
             CompactionRetryTicks = Math.Max(1, (int)(TimeSpan.FromSeconds(1) / options.TickInterval)),
+            TicksPerSecond = Math.Max(1, (int)Math.Round(TimeSpan.FromSeconds(1) / options.TickInterval)),
         };
         _replica = new Replica.Replica(replicaOptions, state, new Random(), _writer, new PeerOutbox(_peers), _log);
         var core = _replica.Core;
@@ -169,6 +170,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     }
 
     /// <summary>A request posted with <see cref="TryPost"/> was answered (or abandoned).</summary>
+    /// <summary>Hands a new watch to the loop; false when the node is stopping.</summary>
+    internal bool TryPostWatch(Watcher watcher) => _control.Writer.TryWrite(new WatchRegistration(watcher));
+
     internal void Released() => Interlocked.Decrement(ref _pendingCalls);
 
     /// <summary>An answer made outside the loop (overload, timeout), with the leader hint of the published view.</summary>

@@ -43,7 +43,7 @@ public sealed record ClientRequest
     /// <summary>Get, delete, watch: <see cref="Key"/> is a prefix (it may then be empty: every key).</summary>
     public bool Prefix { get; init; }
 
-    /// <summary>Get: read the half-open range [<see cref="Key"/>, <see cref="End"/>) in ordinal key order.</summary>
+    /// <summary>Get: read the half-open range [<see cref="Key"/>, <see cref="End"/>) in ordinal key order; "" means to the last key.</summary>
     public string? End { get; init; }
 
     /// <summary>Get of a range: return keys without values.</summary>

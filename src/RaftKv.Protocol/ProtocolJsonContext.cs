@@ -10,4 +10,5 @@ namespace RaftKv.Protocol;
 [JsonSerializable(typeof(Hello))]
 [JsonSerializable(typeof(ClientRequest))]
 [JsonSerializable(typeof(ClientResponse))]
+[JsonSerializable(typeof(LeaseView[]))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

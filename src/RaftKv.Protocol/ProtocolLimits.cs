@@ -8,4 +8,7 @@ public static class ProtocolLimits
 
     /// <summary>Largest value accepted by default, as UTF-8 JSON text: 1 MiB (a node may be configured lower).</summary>
     public const int MaxValueBytes = 1 << 20;
+
+    /// <summary>Longest lease TTL, in seconds (a year).</summary>
+    public const long MaxLeaseTtlSeconds = 365L * 24 * 3600;
 }

@@ -11,28 +11,11 @@ public static class ClientRequestRules
     /// <summary>Null when <paramref name="request"/> is well-formed, else the reason for the client.</summary>
     public static string? Validate(ClientRequest request)
     {
-        switch (request.Op)
-        {
-            case ClientOp.Set or ClientOp.Delete when string.IsNullOrEmpty(request.Key):
-                return "a key is required";
-            case ClientOp.Set when request.Value is null:
-                return "set needs a value";
-            case ClientOp.Get when request.Key is { Length: 0 }:
-                return "the key must not be empty";
-            case not (ClientOp.Status or ClientOp.Log) when request.Key is { } key && System.Text.Encoding.UTF8.GetByteCount(key) > ProtocolLimits.MaxKeyBytes:
-                return $"the key is longer than {ProtocolLimits.MaxKeyBytes} bytes";
-            case ClientOp.Log when request.Limit is <= 0 || request.From is < 0:
-                return "from must be >= 0 and limit > 0";
-        }
-        if (request.Op is ClientOp.Set or ClientOp.Delete)
-        {
-            if (request.ClientId is not null)
-                return "clientId is retired: register a session (op \"register\") and send its id as \"session\" (docs/PROTOCOL.md, Sessions)";
-            if (request.Session is { } session && (session <= 0 || request.Seq <= 0))
-                return "session and seq must both be positive";
-            if (request.Session is null && request.Seq != 0)
-                return "seq needs a session";
-        }
-        return null;
+        if (request.Op == ClientOp.Log && (request.Limit is <= 0 || request.From is < 0))
+            return "from must be >= 0 and limit > 0";
+        if (DataRequests.IsWrite(request.Op) && SessionRequests.Validate(request) is { } sessionError)
+            return sessionError;
+        // Keys, values, ranges, guards, transactions, leases and watches: the data API's rules.
+        return DataRequests.Validate(request);
     }
 }

@@ -43,8 +43,11 @@ public sealed partial class Replica
         }
         switch (request.Op)
         {
-            case ClientOp.Set or ClientOp.Delete or ClientOp.Register:
+            case var op when DataRequests.IsWrite(op) || op == ClientOp.Register:
                 if (NeedsLeader(call)) Propose(call);
+                break;
+            case ClientOp.LeaseKeepAlive or ClientOp.LeaseTtl or ClientOp.LeaseList:
+                if (NeedsLeader(call)) call.Complete(AnswerLease(request));
                 break;
             case ClientOp.Get when request.Stale:
                 call.Complete(Read(request));
@@ -112,14 +115,17 @@ public sealed partial class Replica
     private void Propose(IClientCall call)
     {
         var request = call.Request;
-        var command = request.Op == ClientOp.Register ? KvCommandCodec.EncodeRegister() : KvCommandCodec.Encode(new KvCommand
+        byte[] command;
+        try
         {
-            Op = request.Op == ClientOp.Set ? KvOp.Set : KvOp.Delete,
-            Key = request.Key!,
-            Value = request.Value,
-            Session = request.Session ?? 0,
-            Seq = request.Seq,
-        });
+            command = request.Op == ClientOp.Register ? KvCommandCodec.EncodeRegister() : KvCommandCodec.Encode(DataRequests.ToCommand(request));
+        }
+        catch (ArgumentException bad)
+        {
+            // A transaction document the state machine would refuse: refused here, before it is proposed.
+            call.Complete(Respond(request, ClientStatus.BadRequest) with { Error = bad.Message });
+            return;
+        }
         if (command.Length > _options.MaxValueBytes + ClientRequestRules.CommandOverheadBytes)
         {
             call.Complete(Respond(request, ClientStatus.BadRequest) with { Error = $"value too large: the limit is {_options.MaxValueBytes} bytes" });
@@ -199,30 +205,11 @@ public sealed partial class Replica
         }
     }
 
-    /// <summary>
-    /// The answer to a write (or register) whose entry was applied at <paramref name="index"/> with <paramref name="result"/>:
-    /// the one mapping from <see cref="KvResultKind"/> to <see cref="ClientStatus"/> (docs/PROTOCOL.md, "Sessions").
-    /// </summary>
+    /// <summary>The answer to a write (or register) whose entry was applied at <paramref name="index"/> with <paramref name="result"/>.</summary>
     private ClientResponse WriteAnswer(ClientRequest request, long index, KvResult result)
     {
-        switch (result.Kind)
-        {
-            case KvResultKind.Registered:
-                return Respond(request, ClientStatus.Ok) with { Session = index, Index = index };
-            case KvResultKind.SessionExpired:
-                return Respond(request, ClientStatus.SessionExpired) with
-                {
-                    Error = $"session {request.Session} does not exist (never registered, or expired): the write was not applied; register a new session",
-                };
-            case KvResultKind.Duplicate:
-                return Respond(request, ClientStatus.BadRequest) with { Error = $"seq {request.Seq} is older than the last write of session {request.Session}" };
-        }
-        var deleting = request.Op == ClientOp.Delete;
-        return Respond(request, deleting && !result.Found ? ClientStatus.NotFound : ClientStatus.Ok) with
-        {
-            Index = index,
-            Value = deleting ? null : result.Value,
-        };
+        if (SessionRequests.Answer(request, result, index, Respond(request, ClientStatus.Ok)) is { } sessionAnswer) return sessionAnswer;
+        return DataRequests.ToResponse(request, result, index, Respond(request, ClientStatus.Ok));
     }
 
     private void FailWritesUpTo(long index)
@@ -254,18 +241,7 @@ public sealed partial class Replica
         }
     }
 
-    private ClientResponse Read(ClientRequest request)
-    {
-        if (request.Key is null)
-        {
-            var all = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            foreach (var (key, value) in _kv.All) all[key] = value;
-            return Respond(request, ClientStatus.Ok) with { Values = all };
-        }
-        return _kv.TryGet(request.Key, out var found)
-            ? Respond(request, ClientStatus.Ok) with { Value = found }
-            : Respond(request, ClientStatus.NotFound) with { Error = $"key '{request.Key}' not found" };
-    }
+    private ClientResponse Read(ClientRequest request) => DataRequests.Read(_kv, request, Respond(request, ClientStatus.Ok));
 
     /// <summary>Leadership was lost: waiting writes may still commit under the next leader; waiting reads must be retried.</summary>
     private void FailWaitersOnLeadershipLoss(int newLeader)

@@ -60,6 +60,7 @@ public sealed partial class Replica
         if (ready.Snapshot is { } snapshot) InstallSnapshot(snapshot);
         foreach (var entry in ready.CommittedEntries) Apply(entry);
         if (ready.CommittedEntries.Count > 0) _raft.AppliedTo(ready.CommittedEntries[^1].Index);
+        if (ready.Snapshot is not null || ready.CommittedEntries.Count > 0) AfterApply();
         foreach (var rs in ready.ReadStates) OnReadState(rs);
         ServeReadsUpTo(_kv.AppliedIndex);
 

@@ -15,6 +15,7 @@ public sealed partial class Replica
         TellSoftState(before, soft);
 
         if (before.Role == Role.Leader && soft.Role != Role.Leader) FailWaitersOnLeadershipLoss(soft.LeaderId);
+        if (soft.Role != before.Role) LeaseRoleChanged(soft.Role);
         View = before with { Role = soft.Role, Term = soft.Term, LeaderId = soft.LeaderId };
         if (_shutdown is not null && soft.Role != Role.Leader && soft.LeaderId != NodeIds.None)
         {

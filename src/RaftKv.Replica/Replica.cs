@@ -56,6 +56,7 @@ public sealed partial class Replica
         _log = log ?? NullLogger.Instance;
         _applied = applied;
         _kv = new KvStateMachine(options.MaxSessions);
+        _leases = new LeaseClock(options.TicksPerSecond);
         if (state.Snapshot is { } snapshot)
         {
             _kv.Restore(snapshot.Data);
@@ -89,6 +90,7 @@ public sealed partial class Replica
         if (!_shuttingDown || _raft.Role == Role.Leader) _raft.Tick();
         ExpireLeaderWaits();
         if (_raft.Role == Role.Leader && !_shuttingDown) RunLeaderDuties();
+        LeaseTick();
     }
 
     /// <summary>A message from a peer.</summary>
@@ -167,6 +169,7 @@ public sealed partial class Replica
         if (_stopped) return;
         _stopped = true;
         FailAllWaiters(reason);
+        _watchers.CancelAll(reason, new RaftKv.Protocol.ClientResponse());
         _shutdown?.Complete(NodeIds.None);
         _shutdown = null;
     }

@@ -24,11 +24,18 @@ public sealed record ReplicaOptions
     /// </summary>
     public int LeaderWaitTicks { get; init; }
 
+    /// <summary>
+    /// How many client sessions the state machine keeps (docs/PROTOCOL.md, "Sessions"). Must be the same on every
+    /// member, or they would expire different sessions; raftnode always uses the default. A simulator sets it low
+    /// to drive session churn past the limit in a few hundred entries.
+    /// </summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.SessionRules.DefaultMaxSessions;
+
     /// <summary>After a snapshot could not be stored (disk full), wait this long before trying again.</summary>
     public int CompactionRetryTicks { get; init; } = 100;
 
-    /// <summary>Client sessions the state machine remembers (the same on every node).</summary>
-    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
+    /// <summary>Ticks in one second of the host's clock: lease TTLs are seconds, and the leader counts them in ticks.</summary>
+    public int TicksPerSecond { get; init; } = 100;
 
     /// <summary>Leader-only periodic proposals (see <see cref="ILeaderDuty"/>).</summary>
     public IReadOnlyList<ILeaderDuty> LeaderDuties { get; init; } = [];
@@ -41,6 +48,7 @@ public sealed record ReplicaOptions
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (MaxValueBytes < 1) throw new ArgumentException($"the value limit must be positive, was {MaxValueBytes}");
         if (MaxSessions < 1) throw new ArgumentException($"MaxSessions must be at least 1, was {MaxSessions}");
+        if (TicksPerSecond < 1) throw new ArgumentException($"TicksPerSecond must be at least 1, was {TicksPerSecond}");
         if (CompactionRetryTicks < 1) throw new ArgumentException($"CompactionRetryTicks must be at least 1, was {CompactionRetryTicks}");
     }
 }

@@ -4,8 +4,8 @@ namespace RaftKv.StateMachine;
 public static class KvLimits
 {
     /// <summary>Longest key, in UTF-8 bytes.</summary>
-    public const int MaxKeyBytes = 4096;
+    public const int MaxKeyBytes = RaftKv.Protocol.ProtocolLimits.MaxKeyBytes;
 
     /// <summary>Longest lease TTL, in seconds (a year).</summary>
-    public const long MaxLeaseTtlSeconds = 365L * 24 * 3600;
+    public const long MaxLeaseTtlSeconds = RaftKv.Protocol.ProtocolLimits.MaxLeaseTtlSeconds;
 }

@@ -166,6 +166,12 @@ public sealed class KvStateMachine
         return new RangeResult(kvs, count, !countOnly && count > kvs.Count);
     }
 
+    /// <summary>Changes whenever a lease is granted or removed (or a snapshot restored), so a watcher of the leases can skip unchanged batches.</summary>
+    public long LeaseVersion { get; private set; }
+
+    /// <summary>Every lease's id and TTL in seconds, by id, without copying its keys.</summary>
+    public IEnumerable<(long Id, long TtlSeconds)> LeaseTtls => _leases.Values.Select(l => (l.Id, l.TtlSeconds));
+
     /// <summary>Every lease, by id.</summary>
     public IEnumerable<LeaseInfo> Leases => _leases.Values.Select(Info);
 
@@ -195,6 +201,7 @@ public sealed class KvStateMachine
         // The events before the snapshot are not in it: a watch from before it is told "compacted".
         History.Reset(AppliedIndex + 1);
         Version++;
+        LeaseVersion++;
     }
 
     /// <summary>
@@ -277,7 +284,13 @@ public sealed class KvStateMachine
         {
             // A transaction is remembered by whether it succeeded; its other results are not kept.
             var found = result.Succeeded ?? result.Found;
-            var stored = command.Op == KvOp.Set ? result.StoredValue : null;
+            // A lease grant remembers its lease id (as the JSON number), so a retry learns which lease it made.
+            var stored = command.Op switch
+            {
+                KvOp.Set => result.StoredValue,
+                KvOp.LeaseGrant when result.Kind == KvResultKind.Applied => Encoding.UTF8.GetBytes(result.LeaseId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                _ => null,
+            };
             _sessions.Record(session, command.Seq, found, stored, index);
         }
         return result;
@@ -302,10 +315,12 @@ public sealed class KvStateMachine
 
             case KvOp.LeaseGrant:
                 _leases.Add(index, new LeaseRecord(index, command.Ttl));
+                LeaseVersion++;
                 return new KvResult(true, null, KvResultKind.Applied) { Revision = index, LeaseId = index };
 
             default:
                 if (!_leases.Remove(command.Lease, out var lease)) return LeaseNotFound(command.Lease);
+                LeaseVersion++;
                 var count = 0;
                 foreach (var key in lease.Keys.ToArray())
                     if (Delete(key, index)) count++;

@@ -15,8 +15,13 @@ namespace RaftKv.Transport;
 /// </summary>
 internal sealed class ClientSession(TransportOptions options, IClientRequestHandler handler, ILogger logger)
 {
-    private readonly Channel<ClientResponse> _responses =
-        Channel.CreateUnbounded<ClientResponse>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>A response to write; <see cref="Written"/>, when there is one, completes once it is flushed (stream back-pressure).</summary>
+    private readonly record struct Outgoing(ClientResponse Response, TaskCompletionSource? Written);
+
+    private readonly Channel<Outgoing> _responses =
+        Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    // Streams (watches) never end on their own: they stop when the client closes its sending side, or the connection ends.
+    private readonly CancellationTokenSource _streamsStop = new();
     private readonly SemaphoreSlim _slots = new(options.MaxRequestsInFlightPerClient, options.MaxRequestsInFlightPerClient);
 
     /// <summary>Runs until the client closes its side and every answer is written, or until the connection fails.</summary>
@@ -27,7 +32,8 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
         try
         {
             await ReadRequestsAsync(reader, connection.Token).ConfigureAwait(false);
-            // The client closed its sending side: answer what it already asked, then finish.
+            // The client closed its sending side: answer what it already asked, end its streams, then finish.
+            await _streamsStop.CancelAsync().ConfigureAwait(false);
             await WaitForRequestsInFlightAsync(CancellationToken.None).ConfigureAwait(false);
             _responses.Writer.TryComplete();
             await writing.ConfigureAwait(false);
@@ -50,7 +56,9 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
             {
                 // Already failing or closing; the first error is the one reported.
             }
+            await _streamsStop.CancelAsync().ConfigureAwait(false);
             _slots.Dispose();
+            _streamsStop.Dispose();
         }
     }
 
@@ -95,10 +103,16 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
             ClientResponse response;
             try
             {
+                if (handler is IStreamingClientRequestHandler streaming && streaming.IsStream(request))
+                {
+                    using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _streamsStop.Token);
+                    await streaming.StreamAsync(request, (r, ct) => EmitAsync(request, r, ct), stream.Token).ConfigureAwait(false);
+                    return;
+                }
                 response = await handler.HandleAsync(request, cancellationToken).ConfigureAwait(false);
                 if (response.Id != request.Id) response = response with { Id = request.Id };
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || _streamsStop.IsCancellationRequested)
             {
                 return; // the connection is closing; nobody is left to answer
             }
@@ -109,12 +123,20 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
                 TransportLog.HandlerFailed(logger, request.Id, status, ex);
                 response = new ClientResponse { Id = request.Id, Status = status, Error = ex.Message };
             }
-            _responses.Writer.TryWrite(response);
+            _responses.Writer.TryWrite(new Outgoing(response, null));
         }
         finally
         {
             _slots.Release();
         }
+    }
+
+    private async ValueTask EmitAsync(ClientRequest request, ClientResponse response, CancellationToken cancellationToken)
+    {
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_responses.Writer.TryWrite(new Outgoing(response with { Id = request.Id }, written)))
+            throw new OperationCanceledException("the connection is closing", cancellationToken);
+        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -132,14 +154,20 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
     {
         var scratch = new PayloadBuffer();
         var responses = _responses.Reader;
+        var flushed = new List<TaskCompletionSource>();
         try
         {
             while (await responses.WaitToReadAsync(connection.Token).ConfigureAwait(false))
             {
                 // Everything that is ready goes out with one flush (one send system call when it fits).
-                while (responses.TryRead(out var response))
-                    Frame.Write(writer, scratch.Serialize(response, ProtocolJsonContext.Default.ClientResponse));
+                while (responses.TryRead(out var outgoing))
+                {
+                    Frame.Write(writer, scratch.Serialize(outgoing.Response, ProtocolJsonContext.Default.ClientResponse));
+                    if (outgoing.Written is { } w) flushed.Add(w);
+                }
                 await writer.FlushAsync(connection.Token).ConfigureAwait(false);
+                foreach (var w in flushed) w.TrySetResult();
+                flushed.Clear();
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)

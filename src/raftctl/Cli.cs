@@ -26,6 +26,7 @@ public sealed class Cli
 
     private string? _sessionServersFile;
     private readonly bool _showPrompt;
+    private readonly Prompt.LineEditor? _editor;
     private CancellationTokenSource? _currentLine;
 
     /// <param name="output">Results.</param>
@@ -33,9 +34,13 @@ public sealed class Cli
     /// <param name="input">Lines for the interactive prompt.</param>
     /// <param name="indentJson">Indent JSON output (for a terminal); scripts get one line per value.</param>
     /// <param name="showPrompt">Print the prompt (a person types); false for piped input, which then also ends with the first failing line's exit code.</param>
-    public Cli(TextWriter output, TextWriter error, TextReader input, bool indentJson = false, bool showPrompt = true)
+    /// <param name="readKey">Keys of a terminal: the prompt then edits lines (history, Tab completion); null reads lines from <paramref name="input"/>.</param>
+    /// <param name="historyFile">The prompt's history file (with <paramref name="readKey"/>).</param>
+    public Cli(TextWriter output, TextWriter error, TextReader input, bool indentJson = false, bool showPrompt = true,
+        Func<ConsoleKeyInfo>? readKey = null, string? historyFile = null)
     {
         _showPrompt = showPrompt;
+        if (readKey is not null) _editor = new Prompt.LineEditor(readKey, output, CompletionCandidates, historyFile);
         _output = output;
         _error = error;
         _input = input;
@@ -66,6 +71,9 @@ public sealed class Cli
         root.Subcommands.Add(ShowLogCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(BenchCommand.Create(this));
+        root.Subcommands.Add(TxnCommand.Create(this));
+        root.Subcommands.Add(WatchCommand.Create(this));
+        root.Subcommands.Add(LeaseCommand.Create(this));
         root.Subcommands.Add(CheckCommand.Create(this));
         root.Subcommands.Add(CompletionCommand.Create(this));
         root.Subcommands.Add(HelpCommand.Create(this));
@@ -195,12 +203,20 @@ public sealed class Cli
         {
             while (true)
             {
-                if (_showPrompt)
+                string? line;
+                if (_editor is not null)
                 {
-                    await _output.WriteAsync(Prompt).ConfigureAwait(false);
-                    await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    line = _editor.ReadLine(Prompt);
                 }
-                var line = await _input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                else
+                {
+                    if (_showPrompt)
+                    {
+                        await _output.WriteAsync(Prompt).ConfigureAwait(false);
+                        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    line = await _input.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+                }
                 if (line is null)
                 {
                     if (_showPrompt) await _output.WriteLineAsync().ConfigureAwait(false);
@@ -251,6 +267,18 @@ public sealed class Cli
             _sessionClient = null;
             _interactive = false;
         }
+    }
+
+    /// <summary>What Tab may complete after <paramref name="previous"/> words: commands first, then that command's options.</summary>
+    internal IEnumerable<string> CompletionCandidates(IReadOnlyList<string> previous)
+    {
+        if (previous.Count == 0) return _root.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name)).Concat(["exit", "quit"]);
+        var command = _root.Subcommands.FirstOrDefault(c => c.Name == previous[0] || c.Aliases.Contains(previous[0]));
+        if (command is null) return [];
+        IEnumerable<string> words = command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
+        if (command.Name == "help") words = words.Concat(_root.Subcommands.Select(c => c.Name));
+        if (command.Name == "completion") words = words.Concat(["bash", "zsh"]);
+        return words.Append("--json");
     }
 
     /// <summary>Piped input ends with the first failing line's exit code (a prompt for a person always ends with 0).</summary>
@@ -339,6 +367,15 @@ public sealed class Cli
           set KEY VALUE                       store VALUE (JSON if it parses as JSON, else a string)
           get [KEY] [--stale]                 print a value, or every key and value
           delete KEY                          remove a key
+          get --prefix P | --from A [--to B]  read a range [--limit N] [--keys-only] [--count-only]
+          delete --prefix P                   remove every key starting with P (prints how many)
+          set/delete KEY ... --if-absent | --if-version N | --if-mod-revision R | --if-value V
+                                              compare-and-set (exit code 4 when the condition fails)
+          txn [FILE]                          apply a transaction document atomically (txn --help)
+          watch KEY [--prefix] [--from-revision R]
+                                              stream changes until Ctrl+C
+          lease grant TTL | keepalive ID | revoke ID | ttl ID | list
+                                              leases; set KEY VALUE --lease ID attaches a key
           show-log [--node ID] [--from N] [--limit N]
                                               print log entries (of the leader by default)
           status                              ask every node for its role, term and indexes

@@ -63,10 +63,19 @@ internal sealed class CommandContext(
     /// <summary>Set (and the command's token cancelled) when no node of the servers file answered at all.</summary>
     public NoNodeAnswers? Unreachable { get; private set; }
 
+    /// <summary>The socket error when a node could not be reached at all (refused, unreachable, unknown host); null otherwise.</summary>
+    private static string? Refused(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Net.Sockets.SocketException socket) return socket.Message;
+        return null;
+    }
+
     /// <summary>
     /// Fail fast: when the command has not finished after <see cref="ProbeAfter"/>, ask every node for its status at
-    /// once; if none answers (connection refused everywhere, say), there is no point retrying for the whole --timeout.
-    /// When some node answers but no leader does, the command keeps its full --timeout.
+    /// once; if none can even be reached (connection refused or unreachable everywhere), there is no point retrying
+    /// for the whole --timeout. A node that accepts the connection but is slow counts as there: then, and when some
+    /// node answers but no leader does, the command keeps its full --timeout.
     /// </summary>
     private async Task NoNodeAnswersAsync(RaftClient client, CancellationToken cancellationToken)
     {
@@ -83,15 +92,17 @@ internal sealed class CommandContext(
                     await client.StatusAsync(id, deadline.Token).ConfigureAwait(false);
                     return null;
                 }
-                catch (ClusterUnavailableException e)
+                catch (ClusterUnavailableException e) when (Refused(e) is { } refusal)
                 {
-                    return e.InnerException?.Message ?? e.Message;
+                    return refusal;
+                }
+                catch (ClusterUnavailableException)
+                {
+                    return null; // it accepted the connection but was slow or busy: a node is there, keep trying
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
-                    // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
-                    return null;
+                    return null; // likewise: slow is not absent
                 }
             })).ConfigureAwait(false);
             if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;

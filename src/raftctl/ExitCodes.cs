@@ -15,6 +15,12 @@ public static class ExitCodes
     /// <summary>No leader or quorum answered within the timeout (or, for status, no node at all).</summary>
     public const int Unavailable = 3;
 
+    /// <summary>A guarded set/delete whose condition did not hold, or a txn that ran its failure branch: nothing of the success branch was applied.</summary>
+    public const int ConditionFailed = 4;
+
+    /// <summary>watch --from-revision older than every node's history: those events are gone (the message names the earliest revision left).</summary>
+    public const int Compacted = 5;
+
     /// <summary><c>raftctl check</c> found a history that is not linearizable (the counterexample is printed).</summary>
     public const int NotLinearizable = 6;
 

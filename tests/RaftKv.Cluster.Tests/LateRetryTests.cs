@@ -47,6 +47,29 @@ public sealed class LateRetryTests(ITestOutputHelper output)
         return RunAsync(count, TimeSpan.FromMinutes(10) + TimeSpan.FromMilliseconds(count * 2.0));
     }
 
+    [Fact]
+    public Task Writes_naming_no_registered_session_are_refused_and_never_applied() => ClusterRun.WithClusterAsync(output, async (cluster, ct) =>
+    {
+        await using var leader = new LeaderConnection(cluster);
+        var session = await leader.RegisterAsync(ct);
+
+        var unregistered = await leader.SendAsync(new ClientRequest { Op = ClientOp.Set, Key = "k", Value = Json.Number(1), Session = session + 1000, Seq = 1 }, ct);
+        var retired = await leader.SendAsync(new ClientRequest { Op = ClientOp.Set, Key = "k", Value = Json.Number(2), ClientId = "old-client", Seq = 1 }, ct);
+        var seqAlone = await leader.SendAsync(new ClientRequest { Op = ClientOp.Set, Key = "k", Value = Json.Number(3), Seq = 1 }, ct);
+        var noSeq = await leader.SendAsync(new ClientRequest { Op = ClientOp.Set, Key = "k", Value = Json.Number(4), Session = session }, ct);
+
+        unregistered.Status.Should().Be(ClientStatus.SessionExpired, unregistered.Error);
+        retired.Status.Should().Be(ClientStatus.BadRequest);
+        retired.Error.Should().Contain("clientId is retired");
+        seqAlone.Status.Should().Be(ClientStatus.BadRequest);
+        noSeq.Status.Should().Be(ClientStatus.BadRequest);
+        await using var client = cluster.CreateClient();
+        (await client.GetAsync("k", stale: false, ct)).Status.Should().Be(ClientStatus.NotFound, "none of them was applied");
+        var ok = await leader.SendAsync(new ClientRequest { Op = ClientOp.Set, Key = "k", Value = Json.Number(5), Session = session, Seq = 1 }, ct);
+        ok.Status.Should().Be(ClientStatus.Ok, "the registered session works");
+        ok.Index.Should().BeGreaterThan(session);
+    });
+
     private Task RunAsync(int oneShotSessions, TimeSpan deadline) => ClusterRun.WithClusterAsync(output, async (cluster, ct) =>
     {
         await using var leader = new LeaderConnection(cluster);

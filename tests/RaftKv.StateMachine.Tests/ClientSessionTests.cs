@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
 namespace RaftKv.StateMachine.Tests;
 
 /// <summary>Client sessions registered through the log (Raft thesis §6.3; the rules are in <see cref="SessionRules"/>).</summary>
@@ -314,6 +317,68 @@ public sealed class ClientSessionTests
         }
 
         Replay().Should().Equal(Replay());
+    }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void A_snapshot_of_an_older_format_keeps_its_keys_and_drops_its_client_named_sessions(uint version)
+    {
+        // Versions 1 and 2 named sessions by client-chosen strings; those cannot become registered sessions.
+        var snapshot = OldFormatSnapshot(version, appliedIndex: 5, key: "k", value: "1", clientId: "c", seq: 1);
+        var machine = new KvStateMachine();
+
+        machine.Restore(snapshot);
+
+        machine.Get("k").Should().Be("1");
+        machine.AppliedIndex.Should().Be(5);
+        machine.SessionCount.Should().Be(0);
+        machine.Apply(6, Commands.Register()).Kind.Should().Be(KvResultKind.Registered);
+    }
+
+    private static byte[] OldFormatSnapshot(uint version, long appliedIndex, string key, string value, string clientId, long seq)
+    {
+        var body = new List<byte>();
+        void I32(int v)
+        {
+            var bytes = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(bytes, v);
+            body.AddRange(bytes);
+        }
+        void I64(long v)
+        {
+            var bytes = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, v);
+            body.AddRange(bytes);
+        }
+        void Text(string t)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(t);
+            I32(bytes.Length);
+            body.AddRange(bytes);
+        }
+        body.AddRange("RKVS"u8.ToArray());
+        I32((int)version);
+        I64(appliedIndex);
+        I32(1);
+        Text(key);
+        Text(value);
+        if (version == 2)
+        {
+            I64(1); // create revision
+            I64(1); // mod revision
+            I64(1); // version
+            I64(0); // lease
+            I32(0); // no leases
+        }
+        I32(1);
+        Text(clientId);
+        I64(seq);
+        I64(appliedIndex);
+        body.Add(3); // found, has value
+        Text(value);
+        I64((long)XxHash3.HashToUInt64(body.ToArray()));
+        return [.. body];
     }
 
     private static string Outcome(Func<KvResult> apply)

@@ -64,7 +64,7 @@ public sealed class NodeMetrics : IDisposable
         _meter.CreateObservableGauge("raftkv.commit.index", () => Index(s => s.CommitIndex), description: "Highest log index known committed.");
         _meter.CreateObservableGauge("raftkv.applied.index", () => Index(s => s.AppliedIndex), description: "Highest log index applied to the key-value store.");
         _meter.CreateObservableGauge("raftkv.log.last.index", () => Index(s => s.LastIndex), description: "Last index in this node's log.");
-        _proposals = _meter.CreateCounter<long>("raftkv.proposals", description: "Writes handed to the Raft log by this node as leader.");
+        _proposals = _meter.CreateCounter<long>("raftkv.proposals", description: "Client writes this node took into its log as leader (refusals and redirects excluded).");
         _requests = _meter.CreateCounter<long>("raftkv.client.requests", description: "Client requests answered, by op and status.");
         _requestDuration = _meter.CreateHistogram("raftkv.client.request.duration", unit: "s", description: "Time from a client request's arrival to its answer, by op.", tags: null, advice: SecondsAdvice);
         _fsyncDuration = _meter.CreateHistogram("raftkv.storage.fsync.duration", unit: "s", description: "Time to write and fsync one batch of log entries and hard state.", tags: null, advice: SecondsAdvice);

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Text;
 using RaftKv.Client;
+using RaftKv.Protocol;
 
 namespace RaftKv.Ctl.Commands;
 
 /// <summary>
 /// <c>set KEY VALUE</c>, <c>set KEY -</c> (VALUE from standard input), <c>set KEY --file PATH</c>: stores VALUE, read
 /// as JSON when it is valid JSON and as a string otherwise. Shell arguments cap near 128 KB; stdin and files reach
-/// the server's 1 MiB.
+/// the server's 1 MiB. <c>[--lease ID] [--if-absent | --if-version N | --if-mod-revision R | --if-value JSON]</c>:
+/// attach to a lease; compare-and-set (exit code 4 when the condition fails).
 /// </summary>
 internal static class SetCommand
 {
@@ -21,11 +23,19 @@ internal static class SetCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var file = new Option<string?>("--file") { Description = "Read VALUE from this file instead (the whole file; JSON or text as above)", HelpName = "PATH" };
-        var command = new Command("set", "Store VALUE under KEY; prints OK once the cluster has committed it");
+        var lease = new Option<long?>("--lease")
+        {
+            Description = "Attach KEY to lease ID (from lease grant): KEY is deleted when the lease expires or is revoked",
+            HelpName = "ID",
+        };
+        var guards = new WriteGuardOptions();
+        var command = new Command("set", "Store VALUE under KEY; prints OK once the cluster has committed it (exit code 4 if an --if-... condition fails)");
         command.Aliases.Add("put");
         command.Arguments.Add(key);
         command.Arguments.Add(value);
         command.Options.Add(file);
+        command.Options.Add(lease);
+        guards.AddTo(command);
         cli.SetAction(command, async (context, cancellationToken) =>
         {
             var k = KeyArguments.Validate(context.Get(key));
@@ -35,8 +45,17 @@ internal static class SetCommand
             if (bytes > ClientLimits.MaxValueBytes)
                 throw new UsageException($"VALUE is {bytes} bytes of JSON, over the limit of {ClientLimits.MaxValueBytes} (1 MiB)");
 
-            var response = await context.Client.SetAsync(k, v, cancellationToken).ConfigureAwait(false);
-            if (response.Status != Protocol.ClientStatus.Ok) return context.Unexpected(response);
+            if (context.Get(lease) is <= 0) throw new UsageException("--lease takes a lease id (> 0) from lease grant");
+            var options = guards.Read(context, context.Get(lease));
+
+            var response = await context.Client.SetAsync(k, v, options, cancellationToken).ConfigureAwait(false);
+            if (response.Status == ClientStatus.ConditionFailed) return WriteGuardOptions.ConditionFailed(context, k, response);
+            if (response.Status == ClientStatus.NotFound && options.Lease is { } id)
+            {
+                context.Error.WriteLine($"error: {response.Error ?? $"lease {id} not found"}");
+                return ExitCodes.NotFound;
+            }
+            if (response.Status != ClientStatus.Ok) return context.Unexpected(response);
             if (context.Json) context.WriteWriteResult("set", k, response);
             else context.Output.WriteLine("OK");
             return ExitCodes.Success;
