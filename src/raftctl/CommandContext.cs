@@ -106,10 +106,6 @@ internal sealed class CommandContext(
                 }
             })).ConfigureAwait(false);
             if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
-            // A node that was slow to answer is not a node that is down: on a loaded machine a status can take longer
-            // than the probe allows, and cutting a long-running command (watch, lease keepalive) short then would be
-            // wrong. Fail fast only when every node refused outright.
-            if (failures.Any(f => f is not null && f.StartsWith("no answer within", StringComparison.Ordinal))) return;
             var reasons = failures.Distinct().ToList();
             var reason = reasons.Count == 1 ? reasons[0]!.TrimEnd('.').ToLowerInvariant() : "no answer";
             Unreachable = new NoNodeAnswers(
