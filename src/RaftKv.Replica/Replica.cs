@@ -90,8 +90,21 @@ public sealed partial class Replica
         if (!_shuttingDown || _raft.Role == Role.Leader) _raft.Tick();
         ExpireLeaderWaits();
         if (_raft.Role == Role.Leader && !_shuttingDown) RunLeaderDuties();
-        HandOverBecauseDiskFull();
+        if (_diskFull) HandOverWhileDiskFull();
         LeaseTick();
+    }
+
+    /// <summary>
+    /// A leader whose disk is full cannot make anything durable, yet (its writes being off the loop) it would keep
+    /// heartbeating and hold the whole cluster hostage. It hands leadership to its most up-to-date follower instead,
+    /// and tries again each tick until one takes it (a single voter has no one to hand to, and waits for space).
+    /// </summary>
+    private void HandOverWhileDiskFull()
+    {
+        if (_raft.Role != Role.Leader || _raft.TransferTarget != NodeIds.None) return;
+        var target = _raft.MostUpToDateFollower();
+        if (target == NodeIds.None || !_raft.TransferLeadership(target)) return;
+        _log.LogWarning("disk full: handing leadership to node {Target}", target);
     }
 
     /// <summary>A message from a peer.</summary>
@@ -111,20 +124,6 @@ public sealed partial class Replica
         _diskFull = full;
         if (full) _log.LogError("disk full: refusing writes until space returns");
         else _log.LogWarning("disk writable again; resuming writes");
-        if (full) HandOverBecauseDiskFull();
-    }
-
-    /// <summary>
-    /// A leader whose disk is full cannot make new entries durable, yet it could go on heartbeating for ever (the
-    /// storage writer is off the loop) and so keep the whole cluster from writing. It hands leadership to its most
-    /// up-to-date follower instead, and tries again on later ticks while the disk stays full and it still leads.
-    /// </summary>
-    private void HandOverBecauseDiskFull()
-    {
-        if (!_diskFull || _shuttingDown || _raft.Role != Role.Leader || _raft.TransferTarget != NodeIds.None) return;
-        var target = _raft.MostUpToDateFollower();
-        if (target != NodeIds.None && TransferLeadership(target))
-            _log.LogWarning("disk full: handing leadership to node {Target}", target);
     }
 
     /// <summary>Asks the leader to hand leadership to <paramref name="target"/> (thesis §3.10). False when it cannot start.</summary>
