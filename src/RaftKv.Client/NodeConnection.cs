@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using RaftKv.Protocol;
+using RaftKv.Protocol.Tls;
 
 namespace RaftKv.Client;
 
@@ -20,7 +21,7 @@ namespace RaftKv.Client;
 internal sealed class NodeConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ClientResponse>> _pending = new();
     private readonly ConcurrentDictionary<long, ChannelWriter<ClientResponse>> _streams = new();
@@ -30,12 +31,12 @@ internal sealed class NodeConnection : IAsyncDisposable
     private int _closed;
     private Exception? _closeReason;
 
-    private NodeConnection(int nodeId, string address, Socket socket)
+    private NodeConnection(int nodeId, string address, Socket socket, Stream stream)
     {
         NodeId = nodeId;
         Address = address;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _writer = Task.Run(() => WriteLoopAsync(_closing.Token));
         _reader = Task.Run(() => ReadLoopAsync(_closing.Token));
     }
@@ -44,25 +45,43 @@ internal sealed class NodeConnection : IAsyncDisposable
     public string Address { get; }
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Dials <paramref name="address"/> and sends the client hello. Throws on failure; the caller bounds the time with <paramref name="cancellationToken"/>.</summary>
-    public static async Task<NodeConnection> ConnectAsync(int nodeId, string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Dials <paramref name="address"/> (over mutual TLS when <paramref name="tls"/> is given) and sends the client hello.
+    /// Throws on failure; the caller bounds the time with <paramref name="cancellationToken"/>.
+    /// </summary>
+    public static async Task<NodeConnection> ConnectAsync(int nodeId, string address, ClusterTls? tls, CancellationToken cancellationToken)
     {
         var endPoint = await ServerList.ResolveEndPointAsync(address, cancellationToken).ConfigureAwait(false);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            stream = new NetworkStream(socket, ownsSocket: true);
+            if (tls is not null)
+            {
+                ServerList.TrySplitHostPort(address, out var host, out _, out _);
+                stream = await tls.AuthenticateAsClientAsync(stream, host, cancellationToken).ConfigureAwait(false);
+            }
             var hello = JsonSerializer.SerializeToUtf8Bytes(new Hello { Role = Hello.ClientRole }, ProtocolJsonContext.Default.Hello);
             var buffer = new ArrayBufferWriter<byte>(Frame.HeaderBytes + hello.Length);
             Frame.Write(buffer, hello);
-            await socket.SendAsync(buffer.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            throw new IOException($"TLS with {address} failed: {e.InnerException?.Message ?? e.Message}", e);
         }
         catch
         {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
             socket.Dispose();
             throw;
         }
-        return new NodeConnection(nodeId, address, socket);
+        return new NodeConnection(nodeId, address, socket, stream);
     }
 
     /// <summary>

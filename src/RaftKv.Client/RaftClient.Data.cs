@@ -114,7 +114,7 @@ public sealed partial class RaftClient
                 using (var dial = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     dial.CancelAfter(_options.RequestTimeout);
-                    connection = await NodeConnection.ConnectAsync(node, AddressOf(node), dial.Token).ConfigureAwait(false);
+                    connection = await NodeConnection.ConnectAsync(node, AddressOf(node), _options.Tls, dial.Token).ConfigureAwait(false);
                 }
                 connection.OpenStream(new ClientRequest
                 {

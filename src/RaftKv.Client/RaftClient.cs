@@ -136,6 +136,47 @@ public sealed partial class RaftClient : IAsyncDisposable
         return ExecuteAsync(request, Routing.LeaderAnswer, null, isWrite: false, cancellationToken);
     }
 
+    /// <summary>The members as the leader sees them: Ok with <see cref="ClientResponse.Members"/> (address, role, progress).</summary>
+    public Task<ClientResponse> MemberListAsync(CancellationToken cancellationToken) =>
+        ExecuteAsync(new ClientRequest { Op = ClientOp.MemberList }, Routing.Leader, null, isWrite: false, cancellationToken);
+
+    /// <summary>Adds node <paramref name="nodeId"/> at <paramref name="address"/> as a learner; Ok once the change is applied.</summary>
+    public Task<ClientResponse> MemberAddAsync(int nodeId, string address, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        if (!ServerList.TrySplitHostPort(address, out _, out _, out var reason))
+            throw new ArgumentException($"'{address}' is not a valid host:port ({reason})", nameof(address));
+        return ExecuteAsync(new ClientRequest { Op = ClientOp.MemberAdd, NodeId = nodeId, Address = address }, Routing.Leader, null, isWrite: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes learner <paramref name="nodeId"/> a voter. While it has not caught up the leader answers Unavailable and
+    /// this call keeps retrying until <see cref="RaftClientOptions.Timeout"/>, then throws <see cref="ClusterUnavailableException"/>
+    /// whose message gives the learner's lag.
+    /// </summary>
+    public Task<ClientResponse> MemberPromoteAsync(int nodeId, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        return ExecuteAsync(new ClientRequest { Op = ClientOp.MemberPromote, NodeId = nodeId }, Routing.Leader, null, isWrite: false, cancellationToken);
+    }
+
+    /// <summary>Removes member <paramref name="nodeId"/> (the leader first hands over leadership); NotFound when it is not a member.</summary>
+    public Task<ClientResponse> MemberRemoveAsync(int nodeId, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        return ExecuteAsync(new ClientRequest { Op = ClientOp.MemberRemove, NodeId = nodeId }, Routing.Leader, null, isWrite: false, cancellationToken);
+    }
+
+    /// <summary>Hands leadership to voter <paramref name="nodeId"/>; Ok (with <see cref="ClientResponse.LeaderId"/> = it) once it leads.</summary>
+    public Task<ClientResponse> TransferLeaderAsync(int nodeId, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(nodeId);
+        return ExecuteAsync(new ClientRequest { Op = ClientOp.TransferLeader, NodeId = nodeId }, Routing.Leader, null, isWrite: false, cancellationToken);
+    }
+
+    /// <summary>Every node id this client knows an address for: servers.txt, plus members learned from replies.</summary>
+    public IReadOnlyDictionary<int, string> KnownNodes => new Dictionary<int, string>(_addresses);
+
     private async Task<ClientResponse> WriteAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -334,6 +375,12 @@ public sealed partial class RaftClient : IAsyncDisposable
 
     private void Learn(int node, ClientResponse response)
     {
+        // Status and membership replies list every member's address: the cluster may have grown past servers.txt.
+        foreach (var member in response.Members ?? response.Node?.Members ?? [])
+        {
+            if (member.Address is { } memberAddress && ServerList.TrySplitHostPort(memberAddress, out _, out _, out _))
+                _addresses[member.Id] = memberAddress;
+        }
         if (response.LeaderId is int leader and >= 0)
         {
             // A leader outside servers.txt (added by a membership change) is reachable through the address it advertises.
@@ -387,7 +434,7 @@ public sealed partial class RaftClient : IAsyncDisposable
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            var connection = await NodeConnection.ConnectAsync(node, AddressOf(node), timeout.Token).ConfigureAwait(false);
+            var connection = await NodeConnection.ConnectAsync(node, AddressOf(node), _options.Tls, timeout.Token).ConfigureAwait(false);
             if (_disposing.IsCancellationRequested)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -409,8 +456,9 @@ public sealed partial class RaftClient : IAsyncDisposable
 
     private void ValidateNode(int nodeId)
     {
-        if (nodeId < 0 || nodeId >= _options.Servers.Count)
-            throw new ArgumentOutOfRangeException(nameof(nodeId), nodeId, $"no node {nodeId}: the servers are 0..{_options.Servers.Count - 1}");
+        if (!_addresses.ContainsKey(nodeId))
+            throw new ArgumentOutOfRangeException(nameof(nodeId), nodeId,
+                $"no node {nodeId}: the known nodes are {string.Join(", ", _addresses.Keys.Order())} (servers.txt and members learned from replies)");
     }
 
     private static void ValidateKey(string key)

@@ -12,6 +12,9 @@ public sealed record RaftClientOptions
     /// <summary>How long one attempt (connect, or send and wait for the answer) may take before the client tries again.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Mutual TLS (the cluster CA and this client's certificate); null for plain TCP.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? Tls { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value and why.</summary>
     public void Validate()
     {

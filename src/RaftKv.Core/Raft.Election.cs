@@ -117,10 +117,13 @@ public sealed partial class Raft
     private void HandleVoteRequest(Message m)
     {
         var responseType = m.Type == MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
-        var canVote =
+        // A node outside its own configuration (a node that joined and has not yet received the entry that
+        // adds it, or one that was removed) does not vote: its vote counts for no one, and granting it would
+        // move its term and vote for nothing.
+        var canVote = Config.Contains(Id) && (
             Vote == m.From ||
             (Vote == NodeIds.None && LeaderId == NodeIds.None) ||
-            (m.Type == MessageType.PreVote && m.Term > Term);
+            (m.Type == MessageType.PreVote && m.Term > Term));
         if (canVote && _log.IsUpToDate(m.Index, m.LogTerm))
         {
             // A granted vote carries the requested term, so the pre-candidate counts it for that term.

@@ -49,9 +49,41 @@ public sealed partial class Raft
             if (!_progress.ContainsKey(member))
                 _progress[member] = new Progress(_log.LastIndex + 1, _options.MaxInflightMessages) { RecentActive = true };
         foreach (var id in _progress.Keys.ToList())
-            if (!Config.Contains(id)) _progress.Remove(id);
+        {
+            if (Config.Contains(id)) continue;
+            TellRemovedMember(id, _progress[id]);
+            _progress.Remove(id);
+        }
         if (_transferTarget != NodeIds.None && !Config.IsVoter(_transferTarget)) AbortLeadershipTransfer();
         // A smaller quorum may commit more right away.
         if (MaybeCommit()) _broadcastPending = true;
+    }
+
+    /// <summary>
+    /// Once a member's removal is applied the leader stops replicating to it, so without a last message it would
+    /// never learn that its removal committed: it would sit in the old configuration, believing itself a member.
+    /// One final append (or heartbeat, when it already holds the entries) carries the commit index through the
+    /// removal, so the removed node applies it, knows it is out, and says so. Best effort: if this message is
+    /// lost the node stays harmless (it cannot win an election without the remaining members' votes).
+    /// </summary>
+    private void TellRemovedMember(int id, Progress pr)
+    {
+        var committed = _log.Committed;
+        if (pr.Match >= committed)
+        {
+            Send(new Message { Type = MessageType.Heartbeat, To = id, Commit = committed });
+            return;
+        }
+        var prevTerm = _log.Term(pr.Match);
+        if (prevTerm < 0 || pr.Match + 1 < _log.FirstIndex) return; // it would need a snapshot: not worth it for a leaver
+        Send(new Message
+        {
+            Type = MessageType.Append,
+            To = id,
+            Index = pr.Match,
+            LogTerm = prevTerm,
+            Entries = _log.Slice(pr.Match + 1, committed, _options.MaxMessageBytes),
+            Commit = committed,
+        });
     }
 }

@@ -9,8 +9,26 @@ public sealed record NodeOptions
     /// <summary>This node's id: its line in servers.txt, from 0.</summary>
     public required int Id { get; init; }
 
-    /// <summary>Every member's "host:port", indexed by node id.</summary>
+    /// <summary>
+    /// The bootstrap members' "host:port", indexed by node id (servers.txt). Only the first configuration: once the
+    /// log or a snapshot holds a committed configuration, that wins, addresses included.
+    /// </summary>
     public required IReadOnlyList<string> Servers { get; init; }
+
+    /// <summary>The address this node advertises to peers and clients; defaults to its line in <see cref="Servers"/> (required when it is not listed there, i.e. when joining).</summary>
+    public string? Address { get; init; }
+
+    /// <summary>Where to bind ("0.0.0.0:7000", "[::]:7000"); defaults to <see cref="AdvertisedAddress"/>.</summary>
+    public string? Listen { get; init; }
+
+    /// <summary>Addresses of members known besides <see cref="Servers"/> (a joining node learns them from the cluster).</summary>
+    public IReadOnlyDictionary<int, string> KnownPeers { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>Mutual TLS for peers and clients (--tls-cert, --tls-key, --tls-ca); null for plain TCP.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? Tls { get; init; }
+
+    /// <summary>The address peers and clients reach this node at.</summary>
+    public string AdvertisedAddress => Address ?? (Id >= 0 && Id < Servers.Count ? Servers[Id] : throw new ArgumentException($"node {Id} is not in the server list; give --address"));
 
     public required string DataDirectory { get; init; }
 
@@ -70,8 +88,9 @@ public sealed record NodeOptions
     public void Validate()
     {
         if (Servers.Count == 0) throw new ArgumentException("the server list is empty");
-        if (Id < 0 || Id >= Servers.Count)
-            throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1})");
+        if (Id < 0) throw new ArgumentException($"node id {Id} is negative");
+        if (Address is null && Id >= Servers.Count)
+            throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1}); a new member needs --address and --join");
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (MaxPendingRequests < 1) throw new ArgumentException($"the pending request limit must be at least 1, was {MaxPendingRequests}");
         if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");

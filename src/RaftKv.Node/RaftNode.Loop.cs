@@ -11,6 +11,7 @@ public sealed partial class RaftNode
         try
         {
             _replica.Flush();
+            FollowPeers();
             SetView(_replica.View);
             while (!ct.IsCancellationRequested)
             {
@@ -38,6 +39,7 @@ public sealed partial class RaftNode
                     continue;
                 }
                 _replica.Flush();
+                FollowPeers();
                 SetView(_replica.View);
             }
         }

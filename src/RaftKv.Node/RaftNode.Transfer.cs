@@ -14,7 +14,7 @@ public sealed partial class RaftNode
     /// </summary>
     public async Task<string?> TransferLeadershipAsync(int target, CancellationToken cancellationToken)
     {
-        if (target < 0 || target >= _options.Servers.Count) return $"node {target} is not a member (ids 0 to {_options.Servers.Count - 1})";
+        if (target < 0) return $"node {target} is not a member (node ids are never negative)";
         var e = new TransferLeadershipEvent(target);
         if (!_control.Writer.TryWrite(e)) return "the node is shutting down";
         return await e.Started.Task.WaitAsync(_options.RequestTimeout, cancellationToken);

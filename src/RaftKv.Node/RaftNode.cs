@@ -74,25 +74,28 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         var transport = new TransportOptions
         {
-            ListenEndPoint = ServerList.ResolveEndPoint(options.Servers[options.Id]),
+            ListenEndPoint = ServerList.ResolveEndPoint(options.Listen ?? options.AdvertisedAddress),
             ClusterId = clusterId,
             NodeId = options.Id,
+            Tls = options.Tls,
         };
-        var peers = new Dictionary<int, string>();
-        for (var i = 0; i < options.Servers.Count; i++)
-            if (i != options.Id) peers[i] = options.Servers[i];
-        _peers = new PeerSender(transport, peers, loggers.CreateLogger($"node-{options.Id}.peers"));
+        // The peer set follows the replica's applied configuration (FollowPeers), starting from servers.txt.
+        _peers = new PeerSender(transport, new Dictionary<int, string>(), loggers.CreateLogger($"node-{options.Id}.peers"));
 
         var replicaOptions = new ReplicaOptions
         {
             Raft = new RaftOptions
             {
                 Id = options.Id,
-                InitialConfig = ClusterConfig.OfVoters(Enumerable.Range(0, options.Servers.Count).ToArray()),
+                // servers.txt is the bootstrap configuration only; a committed configuration in the log or a snapshot wins.
+                InitialConfig = ClusterConfig.OfAddresses(options.Servers),
                 HeartbeatTicks = options.HeartbeatTicks,
                 ElectionTicks = options.ElectionTicks,
             },
             Servers = options.Servers,
+            Address = options.Address,
+            KnownPeers = options.KnownPeers,
+            ClusterId = clusterId,
             SnapshotEntries = options.SnapshotEntries,
             MaxValueBytes = options.MaxValueBytes,
             CompactionRetryTicks = Math.Max(1, (int)(TimeSpan.FromSeconds(1) / options.TickInterval)),
@@ -102,8 +105,12 @@ public sealed partial class RaftNode : IAsyncDisposable
         var core = _replica.Core;
         _log.LogInformation(
             "node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
-            options.Id, options.Servers[options.Id], state.HardState.Term, core.FirstIndex, core.LastIndex, core.CommitIndex,
+            options.Id, options.AdvertisedAddress, state.HardState.Term, core.FirstIndex, core.LastIndex, core.CommitIndex,
             Path.GetFullPath(options.DataDirectory));
+        WarnIfServersFileDisagrees();
+        if (!core.Config.Contains(options.Id))
+            _log.LogInformation("Node {Id} is not in the configuration {Config}: it neither votes nor campaigns until a leader adds it (raftctl member add)", options.Id, core.Config);
+        FollowPeers();
         _server = new RaftServer(transport, _inbound.Writer, new ClientRequestHandler(this), loggers.CreateLogger($"node-{options.Id}.server"));
     }
 
@@ -179,7 +186,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     internal ClientResponse Respond(ClientRequest request, ClientStatus status, string error)
     {
         var leader = _view.LeaderId;
-        var address = leader >= 0 && leader < _options.Servers.Count ? _options.Servers[leader] : null;
+        var address = leader >= 0 ? _addresses.GetValueOrDefault(leader) : null;
         return new ClientResponse
         {
             Id = request.Id,
@@ -188,6 +195,33 @@ public sealed partial class RaftNode : IAsyncDisposable
             LeaderAddress = address,
             Error = error,
         };
+    }
+
+    /// <summary>Every member's address as the replica last published it (read by connection handlers for leader hints).</summary>
+    private volatile System.Collections.Immutable.ImmutableDictionary<int, string> _addresses = System.Collections.Immutable.ImmutableDictionary<int, string>.Empty;
+    private IReadOnlyDictionary<int, string>? _peerAddresses;
+
+    /// <summary>After each flush: point the transport at the members of the configuration the replica has applied.</summary>
+    private void FollowPeers()
+    {
+        _addresses = _replica.AddressBook;
+        var peers = _replica.PeerAddresses;
+        if (ReferenceEquals(peers, _peerAddresses)) return;
+        _peerAddresses = peers;
+        _peers.UpdatePeers(peers);
+    }
+
+    /// <summary>Logs, once at start, where servers.txt and the committed configuration disagree (the configuration wins).</summary>
+    private void WarnIfServersFileDisagrees()
+    {
+        var config = _replica.Core.Config;
+        var bootstrap = ClusterConfig.OfAddresses(_options.Servers);
+        if (config.Voters.AsSpan().SequenceEqual(bootstrap.Voters) && config.Learners.Length == 0 &&
+            config.Addresses.All(a => bootstrap.AddressOf(a.Key) == a.Value))
+            return;
+        _log.LogWarning(
+            "servers.txt lists {Servers} but the committed configuration is {Config}; the committed configuration wins (servers.txt is only the bootstrap)",
+            bootstrap, config);
     }
 
     private async Task RunTickerAsync(CancellationToken ct)

@@ -59,4 +59,40 @@ public enum ClientOp
     /// <summary>Stream changes of a key or prefix from <see cref="ClientRequest.FromRevision"/>; answered by any node, many responses with the request's id.</summary>
     [JsonStringEnumMemberName("watch")]
     Watch,
+
+    /// <summary>
+    /// The cluster's members as the leader sees them (id, address, voter or learner, replication progress).
+    /// Answered by the leader only; others answer notLeader.
+    /// </summary>
+    [JsonStringEnumMemberName("memberList")]
+    MemberList,
+
+    /// <summary>
+    /// Add node <see cref="ClientRequest.NodeId"/> at <see cref="ClientRequest.Address"/> as a learner. Ok once the
+    /// change is committed and applied. Retrying an add that already took effect answers ok.
+    /// </summary>
+    [JsonStringEnumMemberName("memberAdd")]
+    MemberAdd,
+
+    /// <summary>
+    /// Make learner <see cref="ClientRequest.NodeId"/> a voter, once it has caught up (its log within
+    /// <c>MemberView.MaxPromoteLag</c> entries of the leader's); before that the answer is unavailable, and the
+    /// client retries until its timeout.
+    /// </summary>
+    [JsonStringEnumMemberName("memberPromote")]
+    MemberPromote,
+
+    /// <summary>
+    /// Remove member <see cref="ClientRequest.NodeId"/> (voter or learner). Removing the leader first hands leadership
+    /// to the most up-to-date voter (the answer is notLeader naming it; retry there).
+    /// </summary>
+    [JsonStringEnumMemberName("memberRemove")]
+    MemberRemove,
+
+    /// <summary>
+    /// Hand leadership to voter <see cref="ClientRequest.NodeId"/> (thesis §3.10). Ok once that node leads;
+    /// unavailable when it did not take over within two election timeouts.
+    /// </summary>
+    [JsonStringEnumMemberName("transferLeader")]
+    TransferLeader,
 }

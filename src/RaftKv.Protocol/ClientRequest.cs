@@ -76,4 +76,10 @@ public sealed record ClientRequest
 
     /// <summary>Watch: first revision to deliver (default: the node's current revision + 1, i.e. changes from now on).</summary>
     public long? FromRevision { get; init; }
+
+    /// <summary>memberAdd, memberPromote, memberRemove, transferLeader: the node the operation is about.</summary>
+    public int? NodeId { get; init; }
+
+    /// <summary>memberAdd: where the new member listens, "host:port" (IPv6 in brackets).</summary>
+    public string? Address { get; init; }
 }

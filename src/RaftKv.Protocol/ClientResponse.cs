@@ -27,6 +27,9 @@ public sealed record ClientResponse
     public NodeStatus? Node { get; init; }
     public LogEntryView[]? Entries { get; init; }
 
+    /// <summary>memberList (and every status): the members of the cluster.</summary>
+    public MemberView[]? Members { get; init; }
+
     /// <summary>A human-readable reason for anything but Ok.</summary>
     public string? Error { get; init; }
 

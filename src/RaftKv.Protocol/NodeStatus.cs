@@ -16,4 +16,16 @@ public sealed record NodeStatus
     public long AppliedIndex { get; init; }
     public int[] Voters { get; init; } = [];
     public int[] Learners { get; init; } = [];
+
+    /// <summary>The id every node of this cluster presents to its peers.</summary>
+    public string? ClusterId { get; init; }
+
+    /// <summary>
+    /// Every member of the configuration this node has applied, with its address: a client that knows one node
+    /// finds all the others here (servers.txt may be older than the membership).
+    /// </summary>
+    public MemberView[] Members { get; init; } = [];
+
+    /// <summary>The cluster's bootstrap server list (servers.txt when it was created); a joining node starts from it.</summary>
+    public string[] BootstrapServers { get; init; } = [];
 }

@@ -61,6 +61,9 @@ public sealed partial class Replica
             case ClientOp.Log:
                 call.Complete(Respond(request, ClientStatus.Ok) with { Entries = BuildLog(request.From, request.Limit) });
                 break;
+            case var op when IsMembership(op):
+                if (NeedsLeader(call)) HandleMembership(call);
+                break;
             default:
                 call.Complete(Respond(request, ClientStatus.BadRequest) with { Error = $"unknown operation {request.Op}" });
                 break;
@@ -190,7 +193,11 @@ public sealed partial class Replica
         {
             _kv.AdvanceTo(entry.Index);
             if (entry.Type == EntryType.ConfigChange)
+            {
                 _log.LogInformation("membership is now {Config}", _raft.Config);
+                if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
+                    response = Respond(w.Call.Request, ClientStatus.Ok) with { Index = entry.Index, Members = BuildMembers(withProgress: false) };
+            }
         }
         _applied?.Applied(entry);
 
@@ -290,6 +297,5 @@ public sealed partial class Replica
         };
     }
 
-    private string? AddressOf(int nodeId) =>
-        nodeId >= 0 && nodeId < _options.Servers.Count ? _options.Servers[nodeId] : null;
+    private string? AddressOf(int nodeId) => _addressBook.GetValueOrDefault(nodeId);
 }

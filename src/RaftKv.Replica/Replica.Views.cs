@@ -47,6 +47,9 @@ public sealed partial class Replica
         AppliedIndex = _kv.AppliedIndex,
         Voters = _raft.Config.Voters,
         Learners = _raft.Config.Learners,
+        ClusterId = _options.ClusterId,
+        Members = BuildMembers(withProgress: false),
+        BootstrapServers = [.. _options.Servers],
     };
 
     private LogEntryView[] BuildLog(long? from, int? limit)

@@ -65,6 +65,7 @@ public sealed partial class Replica
         _raft = new Raft(options.Raft, state, random);
         _lastSnapshotIndex = _raft.FirstIndex - 1;
         View = new ReplicaView(_raft.Role, _raft.Term, _raft.LeaderId, false, false);
+        InitAddressBook();
     }
 
     public int Id => _raft.Id;
@@ -89,6 +90,7 @@ public sealed partial class Replica
         // A node on its way out that has handed over leadership must not campaign again.
         if (!_shuttingDown || _raft.Role == Role.Leader) _raft.Tick();
         ExpireLeaderWaits();
+        if (_transfers.Count > 0) SettleTransfers();
         if (_raft.Role == Role.Leader && !_shuttingDown) RunLeaderDuties();
         if (_diskFull) HandOverWhileDiskFull();
         LeaseTick();
@@ -173,6 +175,8 @@ public sealed partial class Replica
         RetryLeaderWaits();
         StartReads();
         HandleReadies();
+        FollowConfiguration();
+        if (_transfers.Count > 0) SettleTransfers();
         MaybeCompact();
         PublishView();
     }
@@ -183,6 +187,7 @@ public sealed partial class Replica
         if (_stopped) return;
         _stopped = true;
         FailAllWaiters(reason);
+        SettleTransfers();
         _watchers.CancelAll(reason, new RaftKv.Protocol.ClientResponse());
         _shutdown?.Complete(NodeIds.None);
         _shutdown = null;

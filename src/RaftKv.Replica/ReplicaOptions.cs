@@ -9,8 +9,17 @@ public sealed record ReplicaOptions
     /// <summary>The Raft core's options (id, membership, election and heartbeat ticks).</summary>
     public required RaftOptions Raft { get; init; }
 
-    /// <summary>Every member's "host:port" by node id, for leader hints in answers and the status view.</summary>
+    /// <summary>The bootstrap members' "host:port" by node id (servers.txt); the committed configuration's addresses win over it.</summary>
     public required IReadOnlyList<string> Servers { get; init; }
+
+    /// <summary>This node's advertised "host:port" when servers.txt does not list it (a node that joined).</summary>
+    public string? Address { get; init; }
+
+    /// <summary>Member addresses known besides <see cref="Servers"/> (a joining node learns them from the cluster).</summary>
+    public IReadOnlyDictionary<int, string> KnownPeers { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>The cluster's identity, shown in status (a joining node reads it there).</summary>
+    public string? ClusterId { get; init; }
 
     /// <summary>Take a snapshot and compact the log once this many entries were applied since the last one.</summary>
     public long SnapshotEntries { get; init; } = 50_000;

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RaftKv.Core;
@@ -23,7 +24,30 @@ internal sealed class InboundConnection(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         int? peerId = null;
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (options.Tls is { } tls)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.HelloTimeout);
+            try
+            {
+                stream = await tls.AuthenticateAsServerAsync(stream, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
+                                       ex is AuthenticationException or IOException or SocketException or OperationCanceledException)
+            {
+                // A plain-TCP caller, a certificate of another CA, or none at all: one line, naming who it was.
+                var reason = ex is OperationCanceledException ? $"no TLS handshake within {options.HelloTimeout.TotalSeconds:0.###} s" : Describe(ex);
+                TransportLog.TlsRefused(logger, _remote, reason);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            catch
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         try
@@ -69,6 +93,14 @@ internal sealed class InboundConnection(
             await writer.CompleteAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The innermost message: SslStream wraps the useful reason ("remote certificate was rejected") in layers.</summary>
+    private static string Describe(Exception ex)
+    {
+        var messages = new List<string>();
+        for (var e = ex; e is not null; e = e.InnerException) messages.Add(e.Message);
+        return string.Join(": ", messages.Distinct());
     }
 
     private async Task<Hello> ReadHelloAsync(PipeReader reader, CancellationToken cancellationToken)

@@ -76,6 +76,12 @@ public static class MessageCodec
             if (config.Voters is null || config.Learners is null) throw new ProtocolException("peer message: snapshot config without member lists");
             foreach (var id in config.Voters) RequireNodeId(id, "snapshot voter");
             foreach (var id in config.Learners) RequireNodeId(id, "snapshot learner");
+            foreach (var (id, address) in config.Addresses)
+            {
+                RequireNodeId(id, "snapshot member address");
+                if (address.Length > ConfigChange.MaxAddressBytes)
+                    throw new ProtocolException($"peer message: snapshot address of node {id} is longer than {ConfigChange.MaxAddressBytes} characters");
+            }
         }
         else if (m.Type == MessageType.Snapshot)
         {

@@ -137,9 +137,24 @@ internal sealed class PeerLink
     private async Task<string> PumpAsync(Socket socket, CancellationToken cancellationToken)
     {
         using var broken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var stream = new NetworkStream(socket, ownsSocket: false);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        if (_options.Tls is { } tls)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(_options.ConnectTimeout);
+            try
+            {
+                stream = await tls.AuthenticateAsClientAsync(stream, _address.Host, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
+                                       ex is System.Security.Authentication.AuthenticationException or IOException or SocketException or OperationCanceledException)
+            {
+                TransportLog.PeerTlsFailed(_logger, _peerId, _address.ToString(), ex.InnerException?.Message ?? ex.Message);
+                return "TLS handshake failed";
+            }
+        }
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-        var watching = WatchForCloseAsync(socket, broken);
+        var watching = WatchForCloseAsync(socket, _options.Tls is null ? null : stream, broken);
         try
         {
             var hello = new Hello { Role = Hello.PeerRole, ClusterId = _options.ClusterId, NodeId = _options.NodeId };
@@ -200,20 +215,24 @@ internal sealed class PeerLink
     /// <summary>The reason of a connection the peer closed cleanly (an orderly TCP close, no error).</summary>
     private const string ClosedByPeer = "closed by the peer";
 
-    private static async Task<string> WatchForCloseAsync(Socket socket, CancellationTokenSource broken)
+    private static async Task<string> WatchForCloseAsync(Socket socket, Stream? tls, CancellationTokenSource broken)
     {
         var buffer = new byte[1];
         string reason;
         try
         {
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, broken.Token).ConfigureAwait(false);
+            // Over TLS the watcher reads through the TLS stream (which takes one reader beside one writer): the server's
+            // own TLS records (session tickets) are not application data.
+            var read = tls is null
+                ? await socket.ReceiveAsync(buffer, SocketFlags.None, broken.Token).ConfigureAwait(false)
+                : await tls.ReadAsync(buffer, broken.Token).ConfigureAwait(false);
             reason = read == 0 ? ClosedByPeer : "the peer wrote on a send-only connection";
         }
         catch (OperationCanceledException)
         {
             return "closed by us";
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             reason = ex.Message;
         }

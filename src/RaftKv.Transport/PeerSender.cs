@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using RaftKv.Core;
 
@@ -8,15 +9,25 @@ namespace RaftKv.Transport;
 /// Sends Raft messages to the other nodes over one long-lived connection per peer (see <see cref="PeerLink"/>).
 /// <see cref="Send"/> never blocks the node's loop: a message is queued for its peer, or dropped and counted when
 /// the queue is full or the peer is unreachable. Raft tolerates loss; it does not tolerate a stalled leader.
+/// The peer set follows the cluster's membership: <see cref="UpdatePeers"/> opens links to new members, closes
+/// links to removed ones and redials a member whose address changed.
 /// </summary>
 public sealed class PeerSender : IAsyncDisposable
 {
-    private readonly Dictionary<int, PeerLink> _links = [];
+    private sealed record Running(PeerLink Link, string Address, CancellationTokenSource Stop, Task Task);
+
+    /// <summary>How long a link to a peer that left the configuration keeps draining its queue.</summary>
+    private static readonly TimeSpan RetireGrace = TimeSpan.FromSeconds(2);
+
+    private readonly TransportOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<int, bool> _warnedUnknown = new();
-    private readonly Task[] _running;
+    private readonly ConcurrentBag<Task> _retired = [];
+    private volatile ImmutableDictionary<int, Running> _links = ImmutableDictionary<int, Running>.Empty;
     private long _droppedUnknown;
+    private long _droppedRetired;
+    private long _sentRetired;
     private int _disposed;
 
     /// <param name="peerAddresses">"host:port" of each peer by node id; this node's own entry, if present, is skipped.</param>
@@ -26,23 +37,64 @@ public sealed class PeerSender : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(peerAddresses);
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
+        _options = options;
         _logger = logger;
+        UpdatePeers(peerAddresses);
+    }
+
+    /// <summary>The peers this sender has links to, with their addresses.</summary>
+    public IReadOnlyDictionary<int, string> Peers => _links.ToImmutableDictionary(kv => kv.Key, kv => kv.Value.Address);
+
+    /// <summary>
+    /// Makes the peer set equal to <paramref name="peerAddresses"/> (this node's own entry is skipped): new ids get a
+    /// link, missing ids lose theirs, an id whose address changed is redialled. Call from one thread at a time (the
+    /// node's loop); <see cref="Send"/> may run concurrently.
+    /// </summary>
+    public void UpdatePeers(IReadOnlyDictionary<int, string> peerAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(peerAddresses);
+        if (_disposed != 0) return;
+        var links = _links;
         foreach (var (id, address) in peerAddresses)
         {
             if (id < 0) throw new ArgumentException($"peer id {id} is negative", nameof(peerAddresses));
-            if (id == options.NodeId) continue;
-            _links[id] = new PeerLink(id, PeerAddress.Parse(address), options, logger);
+            if (id == _options.NodeId) continue;
+            if (links.TryGetValue(id, out var existing))
+            {
+                if (existing.Address == address) continue;
+                links = links.Remove(id);
+                Retire(existing);
+            }
+            var link = new PeerLink(id, PeerAddress.Parse(address), _options, _logger);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            links = links.SetItem(id, new Running(link, address, stop, Task.Run(() => link.RunAsync(stop.Token))));
         }
-        _running = [.. _links.Values.Select(link => Task.Run(() => link.RunAsync(_stopping.Token)))];
+        foreach (var (id, running) in links)
+        {
+            if (peerAddresses.ContainsKey(id)) continue;
+            links = links.Remove(id);
+            Retire(running);
+        }
+        _links = links;
+    }
+
+    private void Retire(Running running)
+    {
+        Interlocked.Add(ref _droppedRetired, running.Link.Dropped);
+        Interlocked.Add(ref _sentRetired, running.Link.Sent);
+        // Not at once: the last messages to a member just removed (the leader's news that its removal committed)
+        // may still sit in the link's queue. New messages cannot reach it any more; the link stops after a grace period.
+        running.Stop.CancelAfter(RetireGrace);
+        _retired.Add(running.Task.ContinueWith(_ => running.Stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
     }
 
     /// <summary>Queues <paramref name="message"/> for <see cref="Message.To"/>. Never blocks, never throws for a lost message.</summary>
     public void Send(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (_links.TryGetValue(message.To, out var link))
+        if (_links.TryGetValue(message.To, out var running))
         {
-            link.Send(message);
+            running.Link.Send(message);
             return;
         }
         Interlocked.Increment(ref _droppedUnknown);
@@ -50,20 +102,22 @@ public sealed class PeerSender : IAsyncDisposable
     }
 
     /// <summary>Whether the connection to <paramref name="peerId"/> is up (its hello was sent). False for unknown ids.</summary>
-    public bool IsConnected(int peerId) => _links.TryGetValue(peerId, out var link) && link.IsConnected;
+    public bool IsConnected(int peerId) => _links.TryGetValue(peerId, out var running) && running.Link.IsConnected;
 
     /// <summary>Messages dropped so far: queue full, peer unreachable, unknown peer, or over the frame limit.</summary>
-    public long DroppedMessages => Interlocked.Read(ref _droppedUnknown) + _links.Values.Sum(link => link.Dropped);
+    public long DroppedMessages =>
+        Interlocked.Read(ref _droppedUnknown) + Interlocked.Read(ref _droppedRetired) + _links.Values.Sum(r => r.Link.Dropped);
 
     /// <summary>Messages written to a peer's connection so far (handed to TCP; not proof of delivery).</summary>
-    public long SentMessages => _links.Values.Sum(link => link.Sent);
+    public long SentMessages => Interlocked.Read(ref _sentRetired) + _links.Values.Sum(r => r.Link.Sent);
 
     /// <summary>Closes every peer connection and waits for the links to stop. Queued messages are dropped.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_running).ConfigureAwait(false);
+        await Task.WhenAll(_links.Values.Select(r => r.Task).Concat(_retired)).ConfigureAwait(false);
+        foreach (var running in _links.Values) running.Stop.Dispose();
         _stopping.Dispose();
     }
 }

@@ -59,6 +59,8 @@ public sealed class RaftServer : IAsyncDisposable
         var listener = new Socket(_options.ListenEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // "[::]:7000" means every address, IPv4 included (as it does for most servers), not IPv6 only.
+            if (_options.ListenEndPoint.Address.Equals(IPAddress.IPv6Any)) listener.DualMode = true;
             listener.Bind(_options.ListenEndPoint);
             listener.Listen(512);
         }

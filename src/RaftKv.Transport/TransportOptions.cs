@@ -41,6 +41,12 @@ public sealed record TransportOptions
     /// <summary>Messages queued per peer; when full, further messages to that peer are dropped (Raft tolerates loss).</summary>
     public int PeerQueueCapacity { get; init; } = 8192;
 
+    /// <summary>
+    /// Mutual TLS for every connection, inbound and outbound, peers and clients alike; null for plain TCP (the loopback
+    /// default). With TLS, a connection without a certificate of the cluster CA is refused before its hello is read.
+    /// </summary>
+    public RaftKv.Protocol.Tls.ClusterTls? Tls { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

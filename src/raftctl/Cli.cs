@@ -77,6 +77,9 @@ public sealed class Cli
         root.Subcommands.Add(CheckCommand.Create(this));
         root.Subcommands.Add(CompletionCommand.Create(this));
         root.Subcommands.Add(HelpCommand.Create(this));
+        root.Subcommands.Add(MemberCommand.Create(this));
+        root.Subcommands.Add(TransferLeaderCommand.Create(this));
+        root.Subcommands.Add(MakeCertsCommand.Create(this));
         root.SetAction((parse, cancellationToken) => InteractiveAsync(parse, cancellationToken));
         return root;
     }
@@ -189,7 +192,7 @@ public sealed class Cli
         {
             _sessionServersFile = parse.GetValue(_options.Servers) ?? GlobalOptions.DefaultServersFile;
             var servers = LoadServers(_sessionServersFile);
-            _sessionClient = new RaftClient(new RaftClientOptions { Servers = servers.Addresses, Timeout = ToTimeout(parse.GetValue(_options.Timeout)) });
+            _sessionClient = new RaftClient(new RaftClientOptions { Servers = servers.Addresses, Timeout = ToTimeout(parse.GetValue(_options.Timeout)), Tls = LoadTls(parse, _options) });
         }
         catch (UsageException e)
         {
@@ -355,6 +358,19 @@ public sealed class Cli
         }
     }
 
+    /// <summary>The --tls-* options as a usage error when incomplete or unreadable; null for plain TCP.</summary>
+    internal static RaftKv.Protocol.Tls.ClusterTls? LoadTls(ParseResult parse, GlobalOptions options)
+    {
+        try
+        {
+            return RaftKv.Protocol.Tls.TlsArguments.Load(parse.GetValue(options.TlsCert), parse.GetValue(options.TlsKey), parse.GetValue(options.TlsCa));
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new UsageException(e.Message, e);
+        }
+    }
+
     internal static TimeSpan ToTimeout(double seconds)
     {
         if (!double.IsFinite(seconds) || seconds <= 0 || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
@@ -380,6 +396,10 @@ public sealed class Cli
                                               print log entries (of the leader by default)
           status                              ask every node for its role, term and indexes
           bench [--clients N] [--duration S]  measure throughput and latency (bench --help)
+          member list|add ID HOST:PORT|promote ID|remove ID
+                                              change the membership (member --help)
+          transfer-leader ID                  hand leadership to voter ID
+          make-certs --out DIR --nodes N      make a cluster CA and TLS certificates (make-certs --help)
           help                                this list (COMMAND --help for details)
           exit, quit                          leave (so does end of input)
         Add --json to any command for JSON output. Quote values as in a shell: set config '{"host":"localhost"}'

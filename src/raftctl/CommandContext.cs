@@ -40,6 +40,11 @@ internal sealed class CommandContext(
         ? new ServerList(sessionClient.Options.Servers)
         : Cli.LoadServers(Parse.GetValue(options.Servers) ?? GlobalOptions.DefaultServersFile);
 
+    /// <summary>The --tls-* options (a usage error when incomplete or unreadable); null for plain TCP.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? Tls => sessionClient?.Options.Tls ?? (_tls ??= new Lazy<RaftKv.Protocol.Tls.ClusterTls?>(() => Cli.LoadTls(Parse, options))).Value;
+
+    private Lazy<RaftKv.Protocol.Tls.ClusterTls?>? _tls;
+
     /// <summary>The servers file's path, as given (or the default), for messages.</summary>
     public string ServersFile => sessionClient is not null ? sessionServersFile ?? GlobalOptions.DefaultServersFile : Parse.GetValue(options.Servers) ?? GlobalOptions.DefaultServersFile;
 
@@ -48,7 +53,7 @@ internal sealed class CommandContext(
     {
         get
         {
-            var client = sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout }));
+            var client = sessionClient ?? (_ownedClient ??= new RaftClient(new RaftClientOptions { Servers = Servers.Addresses, Timeout = Timeout, Tls = Tls }));
             if (_probe.IsCompleted && Unreachable is null && !_probeStop.IsCancellationRequested && !_probeStarted)
             {
                 _probeStarted = true;
@@ -109,7 +114,9 @@ internal sealed class CommandContext(
             })).ConfigureAwait(false);
             if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
             var reasons = failures.Distinct().ToList();
-            var reason = reasons.Count == 1 ? reasons[0]!.TrimEnd('.').ToLowerInvariant() : "no answer";
+            // The reasons name their node's address, so they differ even when the cause is the same: show the first
+            // (a TLS refusal, say) rather than nothing.
+            var reason = reasons[0]!.TrimEnd('.') + (reasons.Count > 1 ? ", …" : "");
             Unreachable = new NoNodeAnswers(
                 $"no node answered ({reason}): tried {string.Join(", ", addresses)} from {ServersFile}",
                 $"start the cluster first (raftnode 0, raftnode 1, ... one per line of {ServersFile}), or point --servers at the cluster's servers file");

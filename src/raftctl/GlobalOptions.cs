@@ -30,8 +30,22 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> TlsCert { get; } = new("--tls-cert")
+    {
+        Description = "Mutual TLS: raftctl's certificate (PEM), signed by the cluster CA (raftctl make-certs makes one). Needs --tls-key and --tls-ca",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key") { Description = "Mutual TLS: the private key (PEM) of --tls-cert", HelpName = "FILE", Recursive = true };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM) the nodes must present", HelpName = "FILE", Recursive = true };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(TlsCert);
+        command.Options.Add(TlsKey);
+        command.Options.Add(TlsCa);
         command.Options.Add(Servers);
         command.Options.Add(Timeout);
         command.Options.Add(Json);

@@ -6,6 +6,7 @@ using RaftKv.Host.Http;
 using RaftKv.Host.Logging;
 using RaftKv.Node;
 using RaftKv.Protocol;
+using RaftKv.Protocol.Tls;
 using RaftKv.Storage;
 
 namespace RaftKv.Host;
@@ -28,13 +29,24 @@ public static class Program
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
+        var address = new Option<string?>("--address") { Description = "The host:port peers and clients reach this node at [default: its line in servers.txt]. Required with --join.", HelpName = "HOST:PORT" };
+        var listen = new Option<string?>("--listen") { Description = "The host:port to bind, e.g. 0.0.0.0:7000 or [::]:7000 [default: the advertised address].", HelpName = "HOST:PORT" };
+        var join = new Option<string?>("--join")
+        {
+            Description = "Join a running cluster: comma-separated host:port of members to ask for the cluster's identity and members. " +
+                          "Add the node first with 'raftctl member add ID HOST:PORT'; it neither votes nor campaigns until the leader's configuration includes it.",
+            HelpName = "HOST:PORT[,HOST:PORT...]",
+        };
         var http = new Option<string?>("--http") { Description = "Where the dashboard, /metrics and /health listen: HOST:PORT, or 'none' to turn HTTP off [default: 127.0.0.1 at the client port + 1000]." };
         var logFormat = new Option<string>("--log-format") { Description = "Log line format: 'text' (one short line per event; colours unless NO_COLOR is set or output is redirected) or 'json' (one JSON object per line, for log shippers).", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
 
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Mutual TLS: this node's certificate (PEM), signed by the cluster CA. Needs --tls-key and --tls-ca.", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "Mutual TLS: the private key (PEM) of --tls-cert.", HelpName = "FILE" };
+        var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, http, logFormat,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -46,6 +58,8 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
+            Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
+            Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
             Console.Error.WriteLine("run 'raftnode --help' for details");
             return ExitUsage;
@@ -55,28 +69,69 @@ public static class Program
         HttpBinding httpBinding;
         try
         {
-            var serverList = ServerList.Load(parsed.GetValue(servers)!);
             var nodeId = parsed.GetValue(id);
+            var tls = TlsArguments.Load(parsed.GetValue(tlsCert), parsed.GetValue(tlsKey), parsed.GetValue(tlsCa));
+            var advertised = parsed.GetValue(address);
+            foreach (var (name, value) in new[] { ("--address", advertised), ("--listen", parsed.GetValue(listen)) })
+            {
+                if (value is not null && !ServerList.TrySplitHostPort(value, out _, out _, out var reason))
+                    throw new FormatException($"{name} '{value}' is not a valid host:port ({reason})");
+            }
+            IReadOnlyList<string> bootstrap;
+            var known = new Dictionary<int, string>();
+            string? joinedClusterId = null;
+            if (parsed.GetValue(join) is { } joinList)
+            {
+                if (advertised is null) throw new ArgumentException("--join needs --address, the host:port this node is reached at");
+                var targets = joinList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var target in targets)
+                {
+                    if (!ServerList.TrySplitHostPort(target, out _, out _, out var reason))
+                        throw new FormatException($"--join '{target}' is not a valid host:port ({reason})");
+                }
+                if (targets.Length == 0) throw new FormatException("--join needs at least one host:port");
+                var joined = await JoinDiscovery.AskAsync(targets, tls, TimeSpan.FromSeconds(30), CancellationToken.None);
+                bootstrap = joined.BootstrapServers;
+                if (nodeId < bootstrap.Count)
+                    throw new ArgumentException($"node id {nodeId} is a bootstrap member's id (0..{bootstrap.Count - 1}); a joining node takes a new id, e.g. {Math.Max(bootstrap.Count, joined.Members.Select(m => m.Id + 1).DefaultIfEmpty(0).Max())}");
+                joinedClusterId = joined.ClusterId;
+                foreach (var member in joined.Members)
+                    if (member.Address is { } a) known[member.Id] = a;
+                Console.Error.WriteLine($"raftnode: joining cluster {joined.ClusterId} through {joined.Address} (members: {string.Join(", ", joined.Members.Select(m => $"{m.Id}@{m.Address}"))})");
+            }
+            else
+            {
+                bootstrap = ServerList.Load(parsed.GetValue(servers)!).Addresses;
+            }
             options = new NodeOptions
             {
                 Id = nodeId,
-                Servers = serverList.Addresses,
+                Servers = bootstrap,
+                Address = advertised,
+                Listen = parsed.GetValue(listen),
+                KnownPeers = known,
+                Tls = tls,
                 DataDirectory = parsed.GetValue(dataDir) ?? Path.Combine("data", $"node-{nodeId}"),
                 HeartbeatInterval = TimeSpan.FromMilliseconds(parsed.GetValue(heartbeat)),
                 ElectionTimeout = TimeSpan.FromMilliseconds(parsed.GetValue(election)),
                 Fsync = !parsed.GetValue(noFsync),
-                ClusterId = parsed.GetValue(clusterId),
+                ClusterId = parsed.GetValue(clusterId) ?? joinedClusterId,
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
                 InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             options.Validate();
-            httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.Servers[options.Id]);
+            httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.AdvertisedAddress);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or IOException)
         {
             Console.Error.WriteLine($"raftnode: {ex.Message}");
             Console.Error.WriteLine("run 'raftnode --help' for usage");
             return ExitUsage;
+        }
+        catch (JoinFailedException ex)
+        {
+            Console.Error.WriteLine($"raftnode: {ex.Message}");
+            return ExitFailure;
         }
 
         var level = parsed.GetValue(logLevel);

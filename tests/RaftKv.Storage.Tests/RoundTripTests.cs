@@ -84,10 +84,17 @@ public sealed class RoundTripTests : IDisposable
     }
 
     [Fact]
-    public void A_snapshot_with_its_data_and_configuration_survives_reopen()
+    public void A_snapshot_with_its_data_and_configuration_with_member_addresses_survives_reopen()
     {
         var directory = _temp.Sub("node");
-        var snapshot = new Snapshot(new SnapshotMetadata(3, 1, new ClusterConfig([0, 1, 2], [4])), [1, 2, 3, 4, 5]);
+        var config = new ClusterConfig([0, 1, 2], [4])
+        {
+            Addresses = System.Collections.Immutable.ImmutableSortedDictionary.CreateRange(new Dictionary<int, string>
+            {
+                [0] = "10.0.0.1:7000", [1] = "node-b.example:7000", [2] = "[2001:db8::2]:7000", [4] = "nöde-4:7004",
+            }),
+        };
+        var snapshot = new Snapshot(new SnapshotMetadata(3, 1, config), [1, 2, 3, 4, 5]);
         using (var storage = Open(directory))
         {
             storage.Save(Hard(1, 3), Entries(1, 5, 1), null);

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.Text;
 using RaftKv.Core;
 using RaftKv.Storage.IO;
 
@@ -10,6 +12,7 @@ namespace RaftKv.Storage.Snapshots;
 /// <code>
 /// "RKVSNAP1" | u32 format version | i64 index | i64 term
 /// | i32 voter count | i32 voters... | i32 learner count | i32 learners...
+/// | i32 address count | (i32 node id | i32 byte count | UTF-8 "host:port")...   (format 2; absent in format 1)
 /// | i64 data length | u32 CRC-32C of data | u32 CRC-32C of every header byte before it
 /// | data
 /// </code>
@@ -19,7 +22,7 @@ namespace RaftKv.Storage.Snapshots;
 internal static class SnapshotFormat
 {
     private const ulong Magic = 0x31_50_41_4E_53_56_4B_52; // "RKVSNAP1" read as little-endian u64
-    private const uint FormatVersion = 1;
+    private const uint FormatVersion = 2;
     private const int FixedHeaderSize = 8 + 4 + 8 + 8 + 4 + 4 + 8 + 4 + 4;
     private const int MaxMembers = 4096;
 
@@ -67,58 +70,85 @@ internal static class SnapshotFormat
     {
         using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
-        Span<byte> fixedPart = stackalloc byte[FixedHeaderSize];
-        if (length < FixedHeaderSize || RandomAccess.Read(handle, fixedPart[..32], 0) != 32)
+        if (length < FixedHeaderSize)
         {
             throw new InvalidDataException($"file has {length} bytes, too short for a snapshot header");
         }
-        if (BinaryPrimitives.ReadUInt64LittleEndian(fixedPart) != Magic)
+        var header = new List<byte>(256);
+        // Reads the next count header bytes (the header is read piece by piece, each count known from the last).
+        ReadOnlySpan<byte> Next(int count)
+        {
+            var offset = header.Count;
+            if (count < 0 || offset + (long)count > length)
+            {
+                throw new InvalidDataException("file ends inside the snapshot header");
+            }
+            var bytes = new byte[count];
+            if (RandomAccess.Read(handle, bytes, offset) != count)
+            {
+                throw new InvalidDataException("file ends inside the snapshot header");
+            }
+            header.AddRange(bytes);
+            return bytes;
+        }
+        int NextCount(string what)
+        {
+            var count = BinaryPrimitives.ReadInt32LittleEndian(Next(4));
+            if (count is < 0 or > MaxMembers)
+            {
+                throw new InvalidDataException($"header claims {count} {what}");
+            }
+            return count;
+        }
+        int[] NextIds(int count)
+        {
+            var bytes = Next(4 * count);
+            return ReadIds(bytes, count);
+        }
+
+        var start = Next(28);
+        if (BinaryPrimitives.ReadUInt64LittleEndian(start) != Magic)
         {
             throw new InvalidDataException("not a snapshot file (bad magic bytes)");
         }
-        var version = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[8..]);
-        if (version != FormatVersion)
+        var version = BinaryPrimitives.ReadUInt32LittleEndian(start[8..]);
+        if (version is not (1 or FormatVersion))
         {
-            throw new InvalidDataException($"snapshot format version {version} is not supported (this build reads {FormatVersion})");
+            throw new InvalidDataException($"snapshot format version {version} is not supported (this build reads 1 and {FormatVersion})");
         }
-        var voterCount = BinaryPrimitives.ReadInt32LittleEndian(fixedPart[28..]);
-        if (voterCount is < 0 or > MaxMembers)
+        var index = BinaryPrimitives.ReadInt64LittleEndian(start[12..]);
+        var term = BinaryPrimitives.ReadInt64LittleEndian(start[20..]);
+        var voters = NextIds(NextCount("voters"));
+        var learners = NextIds(NextCount("learners"));
+        var addresses = ImmutableSortedDictionary<int, string>.Empty;
+        if (version >= 2)
         {
-            throw new InvalidDataException($"header claims {voterCount} voters");
+            var addressCount = NextCount("addresses");
+            for (var i = 0; i < addressCount; i++)
+            {
+                var id = BinaryPrimitives.ReadInt32LittleEndian(Next(4));
+                var size = BinaryPrimitives.ReadInt32LittleEndian(Next(4));
+                if (size is < 0 or > ConfigChange.MaxAddressBytes)
+                {
+                    throw new InvalidDataException($"header claims a {size}-byte address for node {id}");
+                }
+                addresses = addresses.SetItem(id, Encoding.UTF8.GetString(Next(size)));
+            }
         }
-        // Read the header up to the learner count, then the rest once its size is known.
-        var header = new byte[FixedHeaderSize + 4 * (voterCount + MaxMembers)];
-        var firstPart = 32 + 4 * voterCount + 4;
-        if (length < firstPart || RandomAccess.Read(handle, header.AsSpan(0, firstPart), 0) != firstPart)
-        {
-            throw new InvalidDataException("file ends inside the snapshot header");
-        }
-        var learnerCount = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(firstPart - 4));
-        if (learnerCount is < 0 or > MaxMembers)
-        {
-            throw new InvalidDataException($"header claims {learnerCount} learners");
-        }
-        var headerSize = FixedHeaderSize + 4 * (voterCount + learnerCount);
-        if (length < headerSize || RandomAccess.Read(handle, header.AsSpan(firstPart, headerSize - firstPart), firstPart) != headerSize - firstPart)
-        {
-            throw new InvalidDataException("file ends inside the snapshot header");
-        }
-        var span = header.AsSpan(0, headerSize);
-        var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]);
+        var tail = Next(16);
+        var span = header.ToArray().AsSpan();
+        var storedHeaderCrc = BinaryPrimitives.ReadUInt32LittleEndian(tail[12..]);
         if (Crc32C.Compute(span[..^4]) != storedHeaderCrc)
         {
             throw new InvalidDataException("snapshot header checksum mismatch");
         }
-        var index = BinaryPrimitives.ReadInt64LittleEndian(span[12..]);
-        var term = BinaryPrimitives.ReadInt64LittleEndian(span[20..]);
         if (index != file.Index || term != file.Term)
         {
             throw new InvalidDataException($"header says index {index} term {term}, the file name says index {file.Index} term {file.Term}");
         }
-        var voters = ReadIds(span[32..], voterCount);
-        var learners = ReadIds(span[(32 + 4 * voterCount + 4)..], learnerCount);
-        var dataLength = BinaryPrimitives.ReadInt64LittleEndian(span[^16..]);
-        var dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(span[^8..]);
+        var headerSize = span.Length;
+        var dataLength = BinaryPrimitives.ReadInt64LittleEndian(tail);
+        var dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(tail[8..]);
         if (dataLength < 0 || headerSize + dataLength != length || dataLength > Array.MaxLength)
         {
             throw new InvalidDataException($"header says {dataLength} data bytes but the file has {length - headerSize} after the header");
@@ -132,10 +162,12 @@ internal static class SnapshotFormat
         {
             throw new InvalidDataException("snapshot data checksum mismatch");
         }
-        return new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig(voters, learners)), data);
+        return new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig(voters, learners) { Addresses = addresses }), data);
     }
 
-    private static int HeaderSize(ClusterConfig config) => FixedHeaderSize + 4 * (config.Voters.Length + config.Learners.Length);
+    private static int HeaderSize(ClusterConfig config) =>
+        FixedHeaderSize + 4 * (config.Voters.Length + config.Learners.Length) + 4 +
+        config.Addresses.Sum(a => 8 + Encoding.UTF8.GetByteCount(a.Value));
 
     private static void WriteHeader(Span<byte> header, SnapshotMetadata metadata, byte[] data)
     {
@@ -153,6 +185,15 @@ internal static class SnapshotFormat
                 BinaryPrimitives.WriteInt32LittleEndian(header[position..], id);
                 position += 4;
             }
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(header[position..], metadata.Config.Addresses.Count);
+        position += 4;
+        foreach (var (id, address) in metadata.Config.Addresses)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header[position..], id);
+            var size = Encoding.UTF8.GetBytes(address, header[(position + 8)..]);
+            BinaryPrimitives.WriteInt32LittleEndian(header[(position + 4)..], size);
+            position += 8 + size;
         }
         BinaryPrimitives.WriteInt64LittleEndian(header[position..], data.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 8)..], Crc32C.Compute(data));
@@ -196,6 +237,10 @@ internal static class SnapshotFormat
         if (metadata.Config.Voters.Length > MaxMembers || metadata.Config.Learners.Length > MaxMembers)
         {
             return $"snapshot configuration has more than {MaxMembers} members";
+        }
+        if (metadata.Config.Addresses.Any(a => Encoding.UTF8.GetByteCount(a.Value) > ConfigChange.MaxAddressBytes))
+        {
+            return $"snapshot configuration has an address longer than {ConfigChange.MaxAddressBytes} bytes";
         }
         return null;
     }

@@ -33,7 +33,7 @@ internal static class BenchCommand
 
             var servers = context.Servers;
             var clients = Enumerable.Range(0, bench.EffectiveConnections)
-                .Select(_ => new RaftClient(new RaftClientOptions { Servers = servers.Addresses, Timeout = context.Timeout }))
+                .Select(_ => new RaftClient(new RaftClientOptions { Servers = servers.Addresses, Timeout = context.Timeout, Tls = context.Tls }))
                 .ToList();
             try
             {

@@ -20,7 +20,7 @@ internal static class StatusCommand
         var watch = new Option<bool>("--watch", "-w") { Description = "Keep the table on screen and refresh it until Ctrl+C" };
         var interval = new Option<double>("--interval") { Description = "Seconds between refreshes with --watch", HelpName = "SECONDS", DefaultValueFactory = _ => 0.5 };
         var count = new Option<int?>("--count") { Description = "With --watch, stop after N refreshes (for scripts)", HelpName = "N" };
-        var command = new Command("status", "Ask every node for its role, term, log indexes and leader (unreachable nodes are shown too)");
+        var command = new Command("status", "Ask every node (servers.txt and every member the nodes report) for its role, term, log indexes and leader (unreachable nodes are shown too)");
         command.Options.Add(watch);
         command.Options.Add(interval);
         command.Options.Add(count);
@@ -35,7 +35,7 @@ internal static class StatusCommand
             if (context.Json) WriteJson(context, answers);
             else Consoles.Write(context.Output, BuildTable(context, answers));
 
-            if (answers.Any(a => a is not null)) return ExitCodes.Success;
+            if (answers.Any(a => a.Node is not null)) return ExitCodes.Success;
             context.Error.WriteLine($"error: no node answered: tried {string.Join(", ", context.Servers.Addresses)} from {context.ServersFile}");
             context.Error.WriteLine($"hint: start the cluster first (raftnode 0, raftnode 1, ... one per line of {context.ServersFile}), or point --servers at the cluster's servers file");
             return ExitCodes.Unavailable;
@@ -84,9 +84,9 @@ internal static class StatusCommand
         }
     }
 
-    private static Rows Watched(CommandContext context, NodeStatus?[] answers)
+    private static Rows Watched(CommandContext context, Answer[] answers)
     {
-        var leader = answers.Where(a => a?.Role == "leader").OrderByDescending(a => a!.Term).FirstOrDefault();
+        var leader = answers.Select(a => a.Node).Where(a => a?.Role == "leader").OrderByDescending(a => a!.Term).FirstOrDefault();
         var headline = leader is null
             ? "[red]no leader[/]"
             : $"leader: [green]node {leader.Id}[/] in term {leader.Term}, commit {leader.CommitIndex}";
@@ -95,18 +95,16 @@ internal static class StatusCommand
             BuildTable(context, answers));
     }
 
-    private static Table BuildTable(CommandContext context, NodeStatus?[] answers)
+    private static Table BuildTable(CommandContext context, Answer[] answers)
     {
-        var servers = context.Servers;
         var table = Consoles.Table(context.Output, Headers);
         var terminal = Consoles.IsTerminal(context.Output);
-        for (var id = 0; id < servers.Count; id++)
+        foreach (var (id, address, node) in answers)
         {
-            var node = answers[id];
             string[] cells =
             [
                 Number(id),
-                servers[id],
+                address,
                 node is null ? "no" : "yes",
                 node?.Role ?? "-",
                 node is null ? "-" : Number(node.Term),
@@ -121,18 +119,16 @@ internal static class StatusCommand
         return table;
     }
 
-    private static void WriteJson(CommandContext context, NodeStatus?[] answers)
+    private static void WriteJson(CommandContext context, Answer[] answers)
     {
-        var servers = context.Servers;
         context.WriteJson(writer =>
         {
             writer.WriteStartArray();
-            for (var id = 0; id < servers.Count; id++)
+            foreach (var (id, address, node) in answers)
             {
-                var node = answers[id];
                 writer.WriteStartObject();
                 writer.WriteNumber("id", id);
-                writer.WriteString("address", servers[id]);
+                writer.WriteString("address", address);
                 writer.WriteBoolean("reachable", node is not null);
                 if (node is null)
                 {
@@ -154,10 +150,23 @@ internal static class StatusCommand
         });
     }
 
-    private static Task<NodeStatus?[]> AskAllAsync(CommandContext context, CancellationToken cancellationToken)
+    /// <summary>One row: a node, the address it was asked at, and its status (null: it did not answer).</summary>
+    private readonly record struct Answer(int Id, string Address, NodeStatus? Node);
+
+    /// <summary>
+    /// Every node of the servers file, then every member the answers name that the file does not list (the file may
+    /// be older than the membership: one node that answers is enough to find the rest).
+    /// </summary>
+    private static async Task<Answer[]> AskAllAsync(CommandContext context, CancellationToken cancellationToken)
     {
         var client = context.Client;
-        return Task.WhenAll(Enumerable.Range(0, context.Servers.Count).Select(id => AskAsync(client, id, cancellationToken)));
+        var ids = Enumerable.Range(0, context.Servers.Count).ToList();
+        var nodes = (await Task.WhenAll(ids.Select(id => AskAsync(client, id, cancellationToken))).ConfigureAwait(false)).ToList();
+        var extra = nodes.OfType<NodeStatus>().SelectMany(n => n.Members).Select(m => m.Id).Distinct().Where(id => !ids.Contains(id)).Order().ToList();
+        nodes.AddRange(await Task.WhenAll(extra.Select(id => AskAsync(client, id, cancellationToken))).ConfigureAwait(false));
+        ids.AddRange(extra);
+        var known = client.KnownNodes;
+        return [.. ids.Select((id, i) => new Answer(id, known.GetValueOrDefault(id) ?? context.Servers[id], nodes[i]))];
     }
 
     /// <summary>The node's status, or null when it did not answer (shown as reachable=false, not as a failure of the whole command).</summary>

@@ -377,4 +377,75 @@ public sealed class MembershipRules
         leader.Role.Should().Be(Role.Leader);
         net.Leaders.Should().ContainSingle().Which.Id.Should().Be(1);
     }
+
+    [Fact]
+    public void Config_change_entry_carries_the_new_members_address_into_the_configuration()
+    {
+        var change = new ConfigChange(ConfigChangeType.AddLearner, 7, "[2001:db8::7]:7000");
+        var decoded = ConfigChange.Decode(change.Encode());
+        decoded.Should().Be(change);
+
+        var config = ClusterConfig.OfAddresses(["a:1", "b:2", "c:3"]);
+        var grown = decoded.ApplyTo(config);
+        grown.Learners.Should().Equal(7);
+        grown.AddressOf(7).Should().Be("[2001:db8::7]:7000");
+        grown.AddressOf(0).Should().Be("a:1");
+        new ConfigChange(ConfigChangeType.PromoteToVoter, 7).ApplyTo(grown).AddressOf(7).Should().Be("[2001:db8::7]:7000",
+            "promotion keeps the address");
+        new ConfigChange(ConfigChangeType.Remove, 1).ApplyTo(grown).AddressOf(1).Should().BeNull("a removed member's address goes with it");
+        ConfigChange.Decode(new ConfigChange(ConfigChangeType.Remove, 3).Encode()).Address.Should().BeNull();
+    }
+
+    [Fact]
+    public void Members_learn_the_new_members_address_from_the_committed_entry()
+    {
+        var net = ClusterWithNewcomer();
+        net.Elect(1);
+        net[1].Raft.ProposeConfigChange(new ConfigChange(ConfigChangeType.AddLearner, 4, "host-4:7000"), out _).Should().Be(ProposeResult.Accepted);
+        net.Stabilize();
+        net.TickAll(2);
+
+        net.Nodes.Should().OnlyContain(n => n.Raft.Config.AddressOf(4) == "host-4:7000");
+    }
+
+    [Fact]
+    public void Node_outside_its_own_configuration_does_not_vote()
+    {
+        // A joining node: it knows the cluster (voters 1-3) but has not yet received the entry that adds it.
+        var joiner = Build.FreshNode(4, Three);
+
+        joiner.Raft.Step(new Message { Type = MessageType.Vote, From = 1, To = 4, Term = 2, Index = 5, LogTerm = 1 });
+        joiner.Raft.Step(new Message { Type = MessageType.PreVote, From = 2, To = 4, Term = 3, Index = 5, LogTerm = 1 });
+
+        joiner.HandleReady().Should().OnlyContain(m => m.Reject).And.HaveCount(2);
+        joiner.Raft.Vote.Should().Be(NodeIds.None);
+    }
+
+    [Fact]
+    public void Node_outside_its_own_configuration_never_campaigns()
+    {
+        var joiner = Build.FreshNode(4, Three);
+
+        for (var i = 0; i < 200; i++) joiner.Raft.Tick();
+        joiner.Raft.Campaign();
+        joiner.Raft.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 4, Term = 0 });
+
+        joiner.Raft.Role.Should().Be(Role.Follower);
+        joiner.HandleReady().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Removed_follower_learns_that_its_removal_committed()
+    {
+        var net = Network.OfSize(3);
+        net.Elect(1);
+
+        Change(net, 1, ConfigChangeType.Remove, 3);
+
+        net[3].Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 2), "the leader's last message carries the commit index through the removal");
+        net[3].Raft.Role.Should().Be(Role.Follower);
+        var sentBefore = net.Sent.Count;
+        net.TickAll(100);
+        net.Sent.Skip(sentBefore).Should().NotContain(m => m.From == 3 || m.To == 3, "nobody talks to a removed node, and it never campaigns");
+    }
 }

@@ -43,10 +43,11 @@ public sealed class LocalCluster : IAsyncDisposable
 
         // Client and HTTP ports are picked together so that they all differ.
         var ports = FreeLoopbackPorts(options.NodeCount * (options.Http ? 2 : 1));
-        _addresses = ports.Take(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
+        _addresses = options.Addresses?.ToArray() ?? ports.Take(options.NodeCount).Select(p => $"127.0.0.1:{p}").ToArray();
         _httpPorts = ports.Skip(options.NodeCount).ToArray();
         ServersFile = Path.Combine(RootDirectory, "servers.txt");
-        WriteServersFile(ServersFile, _addresses);
+        BootstrapCount = options.BootstrapCount ?? options.NodeCount;
+        WriteServersFile(ServersFile, _addresses[..BootstrapCount]);
         _serversFiles = Enumerable.Repeat(ServersFile, options.NodeCount).ToArray();
 
         _outputs = new OutputLog[options.NodeCount];
@@ -56,7 +57,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var id = i;
             Directory.CreateDirectory(Path.Combine(RootDirectory, "data"));
             _outputs[i] = new OutputLog(Path.Combine(RootDirectory, $"node-{i}.log"), options.OutputTailLines);
-            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i], options.Environment);
+            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i], options.Environment, options.NetworkNamespace?.Invoke(i));
         }
 
         // Status polls must fail fast: a dead or paused node must not hold up WaitForLeaderAsync.
@@ -65,8 +66,12 @@ public sealed class LocalCluster : IAsyncDisposable
             Servers = _addresses,
             Timeout = TimeSpan.FromSeconds(1),
             RequestTimeout = TimeSpan.FromMilliseconds(500),
+            Tls = options.ClientTls,
         });
     }
+
+    /// <summary>How many nodes servers.txt lists; nodes with higher ids join (see <see cref="LocalClusterOptions.BootstrapCount"/>).</summary>
+    public int BootstrapCount { get; }
 
     /// <summary>Picks ports and writes the files; starts nothing (see <see cref="StartAllAsync"/>).</summary>
     public static LocalCluster Create(LocalClusterOptions? options = null) => new(options ?? new LocalClusterOptions());
@@ -190,7 +195,7 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     public RaftClient CreateClient(TimeSpan? timeout = null, TimeSpan? requestTimeout = null)
     {
-        var options = new RaftClientOptions { Servers = _addresses };
+        var options = new RaftClientOptions { Servers = _addresses, Tls = _options.ClientTls };
         if (timeout is { } t) options = options with { Timeout = t };
         if (requestTimeout is { } r) options = options with { RequestTimeout = r };
         return new RaftClient(options);
@@ -309,16 +314,17 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private IReadOnlyList<string> ArgumentsFor(int id)
     {
-        var args = new List<string>
-        {
-            id.ToString(CultureInfo.InvariantCulture),
-            "--servers", _serversFiles[id],
+        var args = new List<string> { id.ToString(CultureInfo.InvariantCulture) };
+        if (id < BootstrapCount) args.AddRange(["--servers", _serversFiles[id]]);
+        else args.AddRange(["--address", _addresses[id], "--join", string.Join(',', _addresses[..BootstrapCount])]);
+        args.AddRange(
+        [
             "--data-dir", DataDirectory(id),
             "--heartbeat-ms", _options.HeartbeatMs.ToString(CultureInfo.InvariantCulture),
             "--election-timeout-ms", _options.ElectionTimeoutMs.ToString(CultureInfo.InvariantCulture),
             "--cluster-id", ClusterId,
             "--log-level", _options.LogLevel,
-        };
+        ]);
         if (_options.UnsafeNoFsync) args.Add("--unsafe-no-fsync");
         if (!_options.ExtraArguments.Contains("--http"))
         {
@@ -326,6 +332,7 @@ public sealed class LocalCluster : IAsyncDisposable
             args.Add(_options.Http ? $"127.0.0.1:{_httpPorts[id]}" : "none");
         }
         args.AddRange(_options.ExtraArguments);
+        if (_options.NodeArguments is { } perNode) args.AddRange(perNode(id));
         return args;
     }
 

@@ -36,8 +36,33 @@ public sealed record LocalClusterOptions
     /// <summary>How long a graceful stop (SIGINT) may take in <see cref="LocalCluster.DisposeAsync"/> paths that wait for it.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How many nodes the servers file lists (the bootstrap members); the rest (ids from here to NodeCount-1) are
+    /// spare nodes that start with <c>--address</c> and <c>--join</c>, to be added by <c>raftctl member add</c>.
+    /// Null: every node is a bootstrap member.
+    /// </summary>
+    public int? BootstrapCount { get; init; }
+
+    /// <summary>The certificate the harness's own clients (status polls, <see cref="LocalCluster.CreateClient"/>) present to a TLS cluster.</summary>
+    public RaftKv.Protocol.Tls.ClusterTls? ClientTls { get; init; }
+
+    /// <summary>
+    /// The nodes' addresses, when not free loopback ports (nodes in network namespaces, say); one per node.
+    /// </summary>
+    public IReadOnlyList<string>? Addresses { get; init; }
+
+    /// <summary>The network namespace (ip netns) node i runs in, or null for the test's own.</summary>
+    public Func<int, string?>? NetworkNamespace { get; init; }
+
+    /// <summary>Arguments for one node only (its own TLS certificate, say), after <see cref="ExtraArguments"/>.</summary>
+    public Func<int, IReadOnlyList<string>>? NodeArguments { get; init; }
+
     public void Validate()
     {
+        if (Addresses is { } a && a.Count != NodeCount)
+            throw new ArgumentException($"Addresses lists {a.Count} addresses for {NodeCount} nodes", nameof(Addresses));
+        if (BootstrapCount is { } b && (b < 1 || b > NodeCount))
+            throw new ArgumentException($"BootstrapCount must be from 1 to NodeCount ({NodeCount}), was {b}", nameof(BootstrapCount));
         if (NodeCount < 1) throw new ArgumentException($"NodeCount must be at least 1, was {NodeCount}", nameof(NodeCount));
         if (HeartbeatMs < 1) throw new ArgumentException($"HeartbeatMs must be positive, was {HeartbeatMs}", nameof(HeartbeatMs));
         if (ElectionTimeoutMs <= HeartbeatMs)

@@ -16,10 +16,12 @@ public sealed class NodeProcess : IAsyncDisposable
     private bool _exitReported;
 
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string? _namespace;
 
     internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, string? networkNamespace = null)
     {
+        _namespace = networkNamespace;
         Id = id;
         _environment = environment ?? new Dictionary<string, string>();
         _arguments = arguments;
@@ -51,7 +53,9 @@ public sealed class NodeProcess : IAsyncDisposable
         _process?.Dispose();
         _registration?.Dispose();
 
-        var info = new ProcessStartInfo(Binaries.DotnetHost)
+        // In a network namespace: `ip netns exec NS dotnet raftnode.dll …` (ip execs the command, so the pid and
+        // every signal are raftnode's own).
+        var info = new ProcessStartInfo(_namespace is null ? Binaries.DotnetHost : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,6 +63,10 @@ public sealed class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _workingDirectory,
         };
+        if (_namespace is not null)
+        {
+            foreach (var a in new[] { "netns", "exec", _namespace, Binaries.DotnetHost }) info.ArgumentList.Add(a);
+        }
         info.ArgumentList.Add(Binaries.RaftnodeDll);
         foreach (var a in _arguments()) info.ArgumentList.Add(a);
         ChildEnvironment.Apply(info);
@@ -68,7 +76,7 @@ public sealed class NodeProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Append(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Output.Append("[stderr] " + e.Data); };
         _incarnation++;
-        Output.Append($"=== harness: start #{_incarnation}: raftnode {string.Join(' ', info.ArgumentList.Skip(1))}");
+        Output.Append($"=== harness: start #{_incarnation}: {(_namespace is null ? "" : $"(netns {_namespace}) ")}raftnode {string.Join(' ', info.ArgumentList.SkipWhile(a => a != Binaries.RaftnodeDll).Skip(1))}");
         process.Start();
         _registration = ProcessRegistry.Register(process);
         process.BeginOutputReadLine();
