@@ -21,6 +21,7 @@ while true; do
   status=0
   out=$($RAFTCTL --json set "$key" "\"$candidate\"" --lease "$lease" --if-absent) || status=$?
   if [ "$status" -eq 0 ]; then kill "$keeper" 2> /dev/null || true; break; fi
+  if [ "$status" -eq 3 ]; then kill "$keeper" 2> /dev/null || true; sleep 1; continue; fi  # cluster unavailable for now
   [ "$status" -eq 4 ] || { kill "$keeper"; exit "$status"; }
   rev=$(printf '%s' "$out" | sed -n 's/.*"modRevision":\([0-9]*\).*/\1/p')
   $RAFTCTL watch "$key" --from-revision $((rev + 1)) --count 1 > /dev/null

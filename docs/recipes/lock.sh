@@ -25,6 +25,7 @@ while true; do
   status=0
   out=$($RAFTCTL --json set "$key" "\"$me\"" --lease "$lease" --if-absent) || status=$?
   [ "$status" -eq 0 ] && break
+  if [ "$status" -eq 3 ]; then sleep 1; continue; fi  # 3 = cluster unavailable for now: try again
   [ "$status" -eq 4 ] || exit "$status"          # 4 = condition failed: someone holds it
   rev=$(printf '%s' "$out" | sed -n 's/.*"modRevision":\([0-9]*\).*/\1/p')
   # The next change after the holder's write: a delete (released or expired) or an overwrite.

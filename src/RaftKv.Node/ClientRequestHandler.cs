@@ -47,9 +47,6 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
         }
     }
 
-    /// <summary>The error text of a request refused because the node is at its limit (docs/PROTOCOL.md).</summary>
-    public const string Overloaded = "overloaded";
-
     public async ValueTask<ClientResponse> HandleAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -57,7 +54,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
         node.Metrics.OnRequest(request.Op, response.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         // A write this node took into its log as leader (committed or not); refusals and redirects are not proposals.
         if (request.Op is ClientOp.Set or ClientOp.Delete && response.Status is not (ClientStatus.NotLeader or ClientStatus.BadRequest)
-            && response.Error != Overloaded)
+            && response.Error != ClientErrors.Overloaded)
             node.Metrics.OnProposal();
         return response;
     }
@@ -65,7 +62,7 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
     private async ValueTask<ClientResponse> AnswerAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         var call = new ClientCall(request);
-        if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, Overloaded);
+        if (!node.TryPost(call)) return node.Respond(request, ClientStatus.Unavailable, ClientErrors.Overloaded);
         try
         {
             return await call.Done.Task.WaitAsync(node.Options.RequestTimeout, cancellationToken);

@@ -113,7 +113,7 @@ public sealed class Cli
             writer.WriteLine($"  {left.PadRight(width)}{option.Description}");
         }
         writer.WriteLine();
-        writer.WriteLine("Exit codes: 0 done, 1 key not found, 2 bad usage (nothing sent), 3 no leader or no node answered, 4 check found a violation, 130 interrupted.");
+        writer.WriteLine("Exit codes: 0 done, 1 key not found, 2 bad usage (nothing sent), 3 no leader or no node answered, 6 check found a non-linearizable history, 130 interrupted.");
         writer.WriteLine("More: raftctl help COMMAND");
     }
 

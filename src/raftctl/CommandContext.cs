@@ -102,7 +102,9 @@ internal sealed class CommandContext(
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    return null; // likewise: slow is not absent
+                    // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
+                    // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
+                    return null;
                 }
             })).ConfigureAwait(false);
             if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;

@@ -85,7 +85,8 @@ public sealed class RecipeTests(ITestOutputHelper output)
     public Task The_election_recipe_elects_one_candidate_and_the_next_when_the_leader_dies() => ClusterRun.WithClusterAsync(output, async (cluster, ct) =>
     {
         await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), ct);
-        var ttl = new Dictionary<string, string> { ["ELECTION_TTL"] = "2" };
+        // Each raftctl run starts a .NET process; on a loaded machine that takes seconds, so the TTL leaves room for it.
+        var ttl = new Dictionary<string, string> { ["ELECTION_TTL"] = "6" };
         using var alice = new Script(cluster, Recipe("election.sh"), ttl, "web", "alice");
         await Wait.UntilAsync(() => Task.FromResult(alice.Output.Contains("elected: alice", StringComparison.Ordinal)), "alice to be elected", TimeSpan.FromSeconds(30), ct);
         using var bob = new Script(cluster, Recipe("election.sh"), ttl, "web", "bob");
@@ -94,7 +95,7 @@ public sealed class RecipeTests(ITestOutputHelper output)
         var watch = await Raftctl.RunAsync(cluster, ct, "--timeout", "20", "get", "elections/web");
         watch.StandardOutput.Should().Be("\"alice\"\n");
         await Wait.UntilAsync(async () => (await Raftctl.RunAsync(cluster, ct, "--timeout", "20", "lease", "list")).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2,
-            "bob's lease (he is campaigning)", TimeSpan.FromSeconds(30), ct);
+            $"bob's lease (he is campaigning); alice: {alice.Output}; bob: {bob.Output}", TimeSpan.FromSeconds(30), ct);
         bob.Output.Should().NotContain("elected", "only one candidate leads at a time");
 
         alice.Kill();

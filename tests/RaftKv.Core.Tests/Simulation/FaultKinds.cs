@@ -18,7 +18,10 @@ public enum FaultKinds
     /// <summary>Nodes crash (losing everything not yet durable) and restart from their disk.</summary>
     Crashes = 1 << 3,
 
-    /// <summary>Crashes in the middle of handling a Ready: before persisting, before sending, or midway through sending.</summary>
+    /// <summary>
+    /// Crashes between any two steps of the replica's work: midway through sending, after sending and applying but
+    /// before the writes are durable, after a write is durable but before the replica hears of it, mid-compaction.
+    /// </summary>
     CrashesDuringReady = 1 << 4,
 
     /// <summary>The cluster splits into two groups that cannot talk.</summary>
@@ -47,4 +50,13 @@ public enum FaultKinds
 
     /// <summary>Nodes' clocks tick at different rates (up to 30% apart).</summary>
     ClockSkew = 1 << 13,
+
+    /// <summary>A node's disk fills up for a while: writes wait, snapshots fail, client writes are refused; then space returns.</summary>
+    DiskFull = 1 << 14,
+
+    /// <summary>The network delivers a client's request again, long after (the client moved on): it must not be applied again.</summary>
+    LateDuplicates = 1 << 15,
+
+    /// <summary>Half the writes come from one-shot clients, each with a new session (as every raftctl run is).</summary>
+    SessionChurn = 1 << 16,
 }

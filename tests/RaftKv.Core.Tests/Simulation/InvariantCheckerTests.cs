@@ -197,37 +197,61 @@ public sealed class InvariantCheckerTests
     [Fact]
     public void State_machine_safety_flags_the_same_index_reached_through_a_different_history()
     {
-        var a = new KvStateMachine();
-        var b = new KvStateMachine();
-        a.Apply(E(1, 1, "0:1:x"));
-        a.Apply(E(2, 1, "1:1:x"));
-        b.Apply(E(1, 1, "1:1:x"));
-        b.Apply(E(2, 1, "0:1:x"));
         var checker = new StateMachineSafetyChecker();
-        checker.ObserveApplied(0, 2, 1, a.Digest);
-        var act = () => checker.ObserveApplied(1, 2, 1, b.Digest);
-        act.Should().Throw<InvariantViolationException>();
+        checker.ObserveApplied(0, 2, 1, digest: 0xAA);
+        var act = () => checker.ObserveApplied(1, 2, 1, digest: 0xBB);
+        act.Should().Throw<InvariantViolationException>().Which.Invariant.Should().Be("State Machine Safety");
     }
 
     [Fact]
-    public void State_machine_safety_accepts_a_snapshot_of_the_same_history()
+    public void State_machine_safety_accepts_the_same_history_on_two_nodes()
     {
-        var a = new KvStateMachine();
-        a.Apply(E(1, 1));
-        a.Apply(E(2, 1, "0:1:x"));
-        var restored = KvStateMachine.FromSnapshot(a.TakeSnapshot(), 2);
         var checker = new StateMachineSafetyChecker();
-        checker.ObserveApplied(0, 2, 1, a.Digest);
-        checker.ObserveApplied(1, 2, 1, restored.Digest);
-        restored.Get("x").Should().Be(Ids.Of(0, 1));
+        checker.ObserveApplied(0, 2, 1, digest: 0xAA);
+        checker.ObserveApplied(1, 2, 1, digest: 0xAA);
+        checker.DigestAt(2).Should().Be(0xAA);
+    }
+
+    // ---------------------------------------------------------------- Exactly once
+
+    [Fact]
+    public void Exactly_once_ignores_a_retry_with_the_same_client_and_seq()
+    {
+        var checker = new ExactlyOnceChecker();
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        checker.Committed(2, "x", value: 22, session: 6, seq: 1, taken: true);
+        checker.Committed(3, "x", value: 11, session: 5, seq: 1, taken: true); // a late retry of session 5's write
+
+        checker.ExpectedAfter(3).Should().Be(("x", 22L), "the retry must change nothing");
+        checker.EffectiveWrites.Should().Equal(11, 22);
     }
 
     [Fact]
-    public void State_machine_rejects_an_entry_applied_out_of_order()
+    public void Exactly_once_flags_a_value_that_takes_effect_twice()
     {
-        var machine = new KvStateMachine();
-        machine.Apply(E(1, 1));
-        var act = () => machine.Apply(E(3, 1));
+        var checker = new ExactlyOnceChecker();
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        var act = () => checker.Committed(2, "x", value: 11, session: 5, seq: 2, taken: true); // retried with a new seq
+        act.Should().Throw<InvariantViolationException>().Which.Invariant.Should().Be("Exactly once");
+    }
+
+    [Fact]
+    public void Exactly_once_expects_a_write_of_an_expired_session_to_change_nothing_anywhere()
+    {
+        var checker = new ExactlyOnceChecker();
+        checker.Committed(1, "x", value: 11, session: 5, seq: 1, taken: true);
+        checker.Committed(2, "x", value: 22, session: 3, seq: 1, taken: false); // refused: session 3 expired
+
+        checker.ExpectedAfter(2).Should().Be(("x", 11L));
+        checker.EffectiveWrites.Should().Equal(11);
+    }
+
+    [Fact]
+    public void Exactly_once_flags_a_gap_in_the_committed_log()
+    {
+        var checker = new ExactlyOnceChecker();
+        checker.Committed(1);
+        var act = () => checker.Committed(3);
         act.Should().Throw<InvariantViolationException>();
     }
 

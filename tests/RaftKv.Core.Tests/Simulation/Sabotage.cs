@@ -1,9 +1,9 @@
 namespace RaftKv.Core.Tests.Simulation;
 
 /// <summary>
-/// Deliberate bugs in the simulated driver, for testing the simulator itself: a simulator whose
-/// checkers never fire would pass every seed. Each must be caught within a modest number of seeds.
-/// The real core is never sabotaged.
+/// Deliberate bugs around the replica, for testing the simulator itself: a simulator whose checkers never fire
+/// would pass every seed. Each must be caught within a modest number of seeds. The replica's code is never
+/// changed: each sabotage is what a broken host, disk, configuration or client would do to it.
 /// </summary>
 [Flags]
 public enum Sabotage
@@ -19,6 +19,15 @@ public enum Sabotage
     /// <summary>The disk lies about fsync: a crash loses the last batch that was reported durable.</summary>
     LoseLastWriteOnCrash = 1 << 2,
 
-    /// <summary>The driver sends a Ready's messages before persisting it: acknowledgements of entries not yet durable.</summary>
-    SendBeforePersist = 1 << 3,
+    /// <summary>
+    /// The storage writer tells the replica a write is durable before making it so: the replica then acknowledges
+    /// entries (and counts its own copy) that a crash loses.
+    /// </summary>
+    AckBeforePersist = 1 << 3,
+
+    /// <summary>
+    /// Clients retry a write with a new seq (as a client without sessions would), so the replica cannot tell the
+    /// retry from a new write and applies the duplicate.
+    /// </summary>
+    RetryWithNewSeq = 1 << 4,
 }

@@ -16,21 +16,24 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
     private long _lastBatchFirst;
 
     public HardState HardState { get; private set; } = HardState.Empty;
+
+    /// <summary>No space left: every write fails (and changes nothing) until space returns.</summary>
+    public bool Full { get; set; }
     public Snapshot? Snapshot { get; private set; }
     public IReadOnlyList<Entry> Entries => _entries;
 
-    /// <summary>Makes the durable parts of <paramref name="ready"/> durable, as one atomic write.</summary>
-    public void Persist(int node, Ready ready)
+    /// <summary>Makes one write durable, atomically: a snapshot from the leader, entries, hard state.</summary>
+    public void Persist(int node, HardState? hardState, IReadOnlyList<Entry> entries, Snapshot? snapshot)
     {
-        if (ready.Snapshot is { } snapshot)
+        if (snapshot is not null)
         {
             // An installed snapshot replaces the whole log (the core keeps no entries after it either).
             Snapshot = snapshot;
             _entries.Clear();
             _lastBatchFirst = 0;
         }
-        if (ready.Entries.Count > 0) Append(node, ready.Entries);
-        if (ready.HardState is { } hs)
+        if (entries.Count > 0) Append(node, entries);
+        if (hardState is { } hs)
         {
             if (hs.Term < HardState.Term)
                 throw new InvariantViolationException("Durable term", $"node {node} persisted term {hs.Term} after term {HardState.Term}");
@@ -53,6 +56,8 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
     {
         var index = snapshot.Metadata.Index;
         if (Snapshot is not null && Snapshot.Metadata.Index >= index) return;
+        if (TermAt(index) != snapshot.Metadata.Term && TermAt(index) != Invariants.CommitDurabilityChecker.InSnapshot)
+            throw new InvariantViolationException("Compaction", $"snapshot at index {index} term {snapshot.Metadata.Term} covers entries the disk does not hold durably (term there: {TermAt(index)})");
         Snapshot = snapshot;
         _entries.RemoveAll(e => e.Index <= index);
         _lastBatchFirst = 0;

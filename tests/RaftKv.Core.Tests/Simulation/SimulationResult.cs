@@ -12,6 +12,10 @@ public sealed record SimulationResult
     public int CommandsCommitted { get; init; }
     public int WritesAcknowledged { get; init; }
     public int ReadsCompleted { get; init; }
+    public int Retries { get; init; }
+    public int LateDuplicates { get; init; }
+    public int Registrations { get; init; }
+    public int DiskFullEpisodes { get; init; }
     public int Crashes { get; init; }
     public int Partitions { get; init; }
     public int SnapshotsInstalled { get; init; }

@@ -40,8 +40,11 @@ public sealed record SimulationScenario
     public required int ClientCount { get; init; }
     public required int KeyCount { get; init; }
 
-    /// <summary>A node compacts once this many applied entries sit in its log.</summary>
+    /// <summary>A node compacts once this many entries were applied since its last snapshot.</summary>
     public required int CompactEvery { get; init; }
+
+    /// <summary>Client sessions each state machine keeps.</summary>
+    public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
 
     /// <summary>Virtual time one election timeout spans (the base, not the randomized one).</summary>
     public int ElectionTimeout => ElectionTicks * TickInterval;
@@ -56,7 +59,7 @@ public sealed record SimulationScenario
         if (rng.Next(10) == 0) faults = FaultKinds.None; // some calm runs: the happy path must work too
         if ((faults & FaultKinds.CrashesDuringReady) != 0) faults |= FaultKinds.Crashes;
         var electionTicks = rng.Next(8, 16);
-        return new SimulationScenario
+        var scenario = new SimulationScenario
         {
             Seed = seed,
             NodeCount = nodeCount,
@@ -70,7 +73,8 @@ public sealed record SimulationScenario
             MaxUncommittedBytes = rng.Next(4) == 0 ? rng.Next(40, 400) : 64L << 20,
             TickInterval = 10,
             MaxMessageDelay = rng.Next(1, 25),
-            MaxDiskDelay = rng.Next(0, 6),
+            // Now and then a slow disk: the replica keeps ticking and heartbeating while a write takes many ticks.
+            MaxDiskDelay = rng.Next(4) == 0 ? rng.Next(10, 80) : rng.Next(0, 6),
             DropRate = (faults & FaultKinds.Drops) != 0 ? rng.NextDouble() * 0.2 : 0,
             DuplicateRate = (faults & FaultKinds.Duplicates) != 0 ? rng.NextDouble() * 0.1 : 0,
             LongDelayRate = (faults & FaultKinds.LongDelays) != 0 ? rng.NextDouble() * 0.02 : 0,
@@ -82,11 +86,14 @@ public sealed record SimulationScenario
             KeyCount = rng.Next(1, 4),
             CompactEvery = rng.Next(3, 40),
         };
+        // A quarter of the seeds keep only a few sessions: churn pushes the clients' own sessions out (past any limit),
+        // so late retries meet expired sessions and must be refused, never applied.
+        return rng.Next(4) == 0 ? scenario with { MaxSessions = scenario.ClientCount + rng.Next(1, 5) } : scenario;
     }
 
     public override string ToString() =>
         $"seed {Seed}: {NodeCount} nodes, faults [{Faults}], election {ElectionTicks} ticks, heartbeat {HeartbeatTicks}, " +
         $"prevote {PreVote}, checkquorum {CheckQuorum}, inflight {MaxInflightMessages}, msgbytes {MaxMessageBytes}, uncommitted {MaxUncommittedBytes}, " +
         $"delay ≤{MaxMessageDelay}, drop {DropRate:0.###}, dup {DuplicateRate:0.###}, long {LongDelayRate:0.####}, " +
-        $"chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}";
+        $"disk delay ≤{MaxDiskDelay}, chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}, sessions {MaxSessions}";
 }

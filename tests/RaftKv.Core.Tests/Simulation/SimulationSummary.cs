@@ -13,6 +13,7 @@ public sealed record SimulationSummary(
         return $"{Seeds} seeds ({Results.Count(r => r.NodeCount == 3)} of 3 nodes, {Results.Count(r => r.NodeCount == 5)} of 5) in {Elapsed.TotalSeconds:0.0} s: " +
                $"{Failures.Count} failed; {Sum(r => r.Steps)} steps, {Sum(r => r.Elections)} elections, " +
                $"{Sum(r => r.CommandsCommitted)} commands committed ({Sum(r => r.WritesAcknowledged)} acknowledged), {Sum(r => r.ReadsCompleted)} reads, " +
+               $"{Sum(r => r.Registrations)} session registrations, {Sum(r => r.Retries)} retries, {Sum(r => r.LateDuplicates)} late duplicates, {Sum(r => r.DiskFullEpisodes)} disk-full episodes, " +
                $"{Sum(r => r.Crashes)} crashes, {Sum(r => r.Partitions)} partitions, {Sum(r => r.Transfers)} transfers, " +
                $"{Sum(r => r.MembershipChanges)} membership changes, {Sum(r => r.Compactions)} compactions, {Sum(r => r.SnapshotsInstalled)} snapshots installed, " +
                $"{Sum(r => r.MessagesDelivered)} messages delivered, {Sum(r => r.MessagesLost)} lost; " +

@@ -3,8 +3,9 @@ using Xunit.Abstractions;
 namespace RaftKv.Core.Tests.Simulation;
 
 /// <summary>
-/// The simulator must be able to fail: with a deliberately broken driver (the core untouched) some
-/// seed among the first few hundred must be flagged, by the checker meant for that bug.
+/// The simulator must be able to fail: with a deliberately broken host, disk, configuration or client around the
+/// replica (the replica's code untouched) some seed among the first few dozen must be flagged, by the checker meant
+/// for that bug.
 /// </summary>
 [Collection(SimulatorCollection.Name)]
 public sealed class SimulatorSelfTests(ITestOutputHelper output)
@@ -40,14 +41,26 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Simulator_catches_a_driver_that_sends_acknowledgements_before_persisting()
+    public void Simulator_catches_a_replica_that_acknowledges_before_persisting()
     {
-        var summary = RunSabotaged(Sabotage.SendBeforePersist, seeds: 60, s => s with
+        var summary = RunSabotaged(Sabotage.AckBeforePersist, seeds: 60, s => s with
         {
             Faults = s.Faults | FaultKinds.Crashes | FaultKinds.CrashesDuringReady,
             ReadyCrashRate = 0.05,
+            MaxDiskDelay = 20,
         });
         summary.Failures.Should().Contain(f => f.Reason.Contains("Commit durability"));
+    }
+
+    [Fact]
+    public void Simulator_catches_a_replica_that_applies_a_duplicate()
+    {
+        var summary = RunSabotaged(Sabotage.RetryWithNewSeq, seeds: 40, s => s with
+        {
+            Faults = s.Faults | FaultKinds.Drops | FaultKinds.Crashes | FaultKinds.LeaderIsolation,
+            DropRate = Math.Max(s.DropRate, 0.1),
+        });
+        summary.Failures.Should().Contain(f => f.Reason.Contains("Exactly once"));
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var id = i;
             Directory.CreateDirectory(Path.Combine(RootDirectory, "data"));
             _outputs[i] = new OutputLog(Path.Combine(RootDirectory, $"node-{i}.log"), options.OutputTailLines);
-            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i]);
+            _nodes[i] = new NodeProcess(i, () => ArgumentsFor(id), RootDirectory, _outputs[i], options.Environment);
         }
 
         // Status polls must fail fast: a dead or paused node must not hold up WaitForLeaderAsync.

@@ -24,6 +24,9 @@ public sealed record LocalClusterOptions
 
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>Environment variables for every node (such as raftnode's RAFTKV_TEST_FSYNC_DELAY_MS fault hook).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Lines of each node's output kept in memory for failure messages (the file keeps everything).</summary>
     public int OutputTailLines { get; init; } = 200;
 

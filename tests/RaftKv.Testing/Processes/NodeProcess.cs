@@ -15,9 +15,13 @@ public sealed class NodeProcess : IAsyncDisposable
     private int _incarnation;
     private bool _exitReported;
 
-    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output)
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    internal NodeProcess(int id, Func<IReadOnlyList<string>> arguments, string workingDirectory, OutputLog output,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         Id = id;
+        _environment = environment ?? new Dictionary<string, string>();
         _arguments = arguments;
         _workingDirectory = workingDirectory;
         Output = output;
@@ -58,6 +62,7 @@ public sealed class NodeProcess : IAsyncDisposable
         info.ArgumentList.Add(Binaries.RaftnodeDll);
         foreach (var a in _arguments()) info.ArgumentList.Add(a);
         ChildEnvironment.Apply(info);
+        foreach (var (name, value) in _environment) info.Environment[name] = value;
 
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Append(e.Data); };
