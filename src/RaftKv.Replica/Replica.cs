@@ -92,7 +92,21 @@ public sealed partial class Replica
         ExpireLeaderWaits();
         if (_transfers.Count > 0) SettleTransfers();
         if (_raft.Role == Role.Leader && !_shuttingDown) RunLeaderDuties();
+        if (_diskFull) HandOverWhileDiskFull();
         LeaseTick();
+    }
+
+    /// <summary>
+    /// A leader whose disk is full cannot make anything durable, yet (its writes being off the loop) it would keep
+    /// heartbeating and hold the whole cluster hostage. It hands leadership to its most up-to-date follower instead,
+    /// and tries again each tick until one takes it (a single voter has no one to hand to, and waits for space).
+    /// </summary>
+    private void HandOverWhileDiskFull()
+    {
+        if (_raft.Role != Role.Leader || _raft.TransferTarget != NodeIds.None) return;
+        var target = _raft.MostUpToDateFollower();
+        if (target == NodeIds.None || !_raft.TransferLeadership(target)) return;
+        _log.LogWarning("disk full: handing leadership to node {Target}", target);
     }
 
     /// <summary>A message from a peer.</summary>

@@ -183,6 +183,7 @@ public static class Program
             stopRequested.TrySetResult(context.Signal.ToString());
         }
 
+        await using var refresher = new StatusRefresher(node);
         DashboardServer? dashboard = null;
         if (httpBinding.Enabled)
         {

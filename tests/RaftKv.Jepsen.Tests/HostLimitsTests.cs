@@ -106,8 +106,6 @@ public sealed class HostLimitsTests(ITestOutputHelper output)
                     Op = ClientOp.Set,
                     Key = $"flood-{c}-{i}",
                     Value = JsonSerializer.SerializeToElement(new string('x', 100)),
-                    ClientId = $"flood-{c}",
-                    Seq = i + 1,
                 };
                 await connection.SendFrameAsync(JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.ClientRequest), ct);
             }

@@ -48,8 +48,6 @@ public sealed class DashboardServer : IAsyncDisposable
     private readonly LogTail _tail;
     private readonly Action<string> _requestStop;
     private readonly ILogger _log;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _refresher = Task.CompletedTask;
 
     private DashboardServer(WebApplication app, RaftNode node, HttpBinding binding, LogTail tail, Action<string> requestStop, ILogger log)
     {
@@ -87,7 +85,6 @@ public sealed class DashboardServer : IAsyncDisposable
         var server = new DashboardServer(app, node, binding, tail, requestStop, loggers.CreateLogger($"node-{node.Id}.http"));
         server.Map();
         await app.StartAsync(cancellationToken);
-        server._refresher = Task.Run(() => server.RefreshStatusAsync(server._stopping.Token), CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal) + "/");
         return server;
@@ -309,25 +306,8 @@ public sealed class DashboardServer : IAsyncDisposable
             _ => StatusCodes.Status503ServiceUnavailable,
         });
 
-    /// <summary>Keeps the index gauges current for listeners that do not scrape /metrics (dotnet-counters).</summary>
-    private async Task RefreshStatusAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct)) await _probe.LocalStatusAsync(LoopAnswerTimeout, ct);
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        await _refresher;
-        _stopping.Dispose();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await _app.StopAsync(deadline.Token);
         await _app.DisposeAsync();
