@@ -184,7 +184,7 @@ public sealed partial class RaftClient : IAsyncDisposable
         var session = _sessions.Rent();
         try
         {
-            for (var registrations = 0; ; )
+            for (var registrations = 0; ;)
             {
                 if (!session.IsRegistered)
                 {

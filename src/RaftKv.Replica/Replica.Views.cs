@@ -29,7 +29,11 @@ public sealed partial class Replica
         var v = View;
         var next = v with
         {
-            Role = _raft.Role, Term = _raft.Term, LeaderId = _raft.LeaderId, DiskFull = _diskFull, ShuttingDown = _shuttingDown,
+            Role = _raft.Role,
+            Term = _raft.Term,
+            LeaderId = _raft.LeaderId,
+            DiskFull = _diskFull,
+            ShuttingDown = _shuttingDown,
         };
         if (next != v) View = next;
     }

@@ -27,7 +27,8 @@ internal sealed class ClusterConfigConverter : JsonConverter<ClusterConfig>
         }
         return new ClusterConfig(
             voters ?? throw new JsonException("cluster config without voters"),
-            learners ?? throw new JsonException("cluster config without learners")) { Addresses = addresses };
+            learners ?? throw new JsonException("cluster config without learners"))
+        { Addresses = addresses };
     }
 
     public override void Write(Utf8JsonWriter writer, ClusterConfig value, JsonSerializerOptions options)

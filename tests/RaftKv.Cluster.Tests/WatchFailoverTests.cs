@@ -92,7 +92,7 @@ public sealed class WatchFailoverTests(ITestOutputHelper output)
         var status = await client.LogAsync(null, 1, 1, ct);
         status.Status.Should().Be(ClientStatus.Ok);
         var entries = new List<LogEntryView>();
-        for (long from = 1; ; )
+        for (long from = 1; ;)
         {
             var page = await client.LogAsync(null, from, 5000, ct);
             var got = page.Entries ?? [];
