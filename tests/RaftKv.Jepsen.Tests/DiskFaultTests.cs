@@ -105,19 +105,8 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         var cluster = LocalCluster.Create(new LocalClusterOptions { NodeCount = 3 });
         // Every node on its own small tmpfs, so that the one to fill can be chosen once the leader is known.
         var dataDirs = Enumerable.Range(0, cluster.Count).Select(cluster.DataDirectory).ToArray();
-        var mounted = new List<string>();
-        string? mountProblem = null;
-        foreach (var dir in dataDirs)
-        {
-            mountProblem = await Tmpfs.TryMountAsync(dir, "4m", ct);
-            if (mountProblem is not null) break;
-            mounted.Add(dir);
-        }
-        if (mountProblem is not null)
-        {
-            await cluster.DisposeAsync();
-            await UnmountAllAsync(cluster, mounted);
-        }
+        var mountProblem = await Tmpfs.TryMountAllAsync(dataDirs, "4m", ct);
+        if (mountProblem is not null) await cluster.DisposeAsync();
         Skip.If(mountProblem is not null, $"a full disk needs a small tmpfs, and mounting one is not permitted here: {mountProblem}");
 
         var acknowledged = new ConcurrentDictionary<string, string>();
@@ -189,11 +178,11 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
         finally
         {
             await cluster.DisposeAsync();
-            await UnmountAllAsync(cluster, mounted);
+            await UnmountAllAsync(cluster, dataDirs);
         }
     }
 
-    private static async Task UnmountAllAsync(LocalCluster cluster, List<string> mounted)
+    private static async Task UnmountAllAsync(LocalCluster cluster, IEnumerable<string> mounted)
     {
         foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
         // The cluster could not delete its folder while the mounts were in it.

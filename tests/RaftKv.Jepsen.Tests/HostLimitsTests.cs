@@ -164,19 +164,8 @@ public sealed class HostLimitsTests(ITestOutputHelper output)
         var ct = timeout.Token;
         var cluster = LocalCluster.Create(new LocalClusterOptions { NodeCount = 3, ExtraArguments = ["--snapshot-entries", "40"] });
         var dataDirs = Enumerable.Range(0, cluster.Count).Select(cluster.DataDirectory).ToArray();
-        var mounted = new List<string>();
-        string? mountProblem = null;
-        foreach (var dir in dataDirs)
-        {
-            mountProblem = await Tmpfs.TryMountAsync(dir, "24m", ct);
-            if (mountProblem is not null) break;
-            mounted.Add(dir);
-        }
-        if (mountProblem is not null)
-        {
-            await cluster.DisposeAsync();
-            foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
-        }
+        var mountProblem = await Tmpfs.TryMountAllAsync(dataDirs, "24m", ct);
+        if (mountProblem is not null) await cluster.DisposeAsync();
         Skip.If(mountProblem is not null, $"a full disk needs a small tmpfs, and mounting one is not permitted here: {mountProblem}");
 
         var acknowledged = new ConcurrentDictionary<string, string>();
@@ -235,7 +224,7 @@ public sealed class HostLimitsTests(ITestOutputHelper output)
         finally
         {
             await cluster.DisposeAsync();
-            foreach (var dir in mounted) await Tmpfs.UnmountAsync(dir);
+            foreach (var dir in dataDirs) await Tmpfs.UnmountAsync(dir);
         }
     }
 

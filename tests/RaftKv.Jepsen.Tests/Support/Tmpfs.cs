@@ -20,6 +20,27 @@ public static class Tmpfs
         }
     }
 
+    /// <summary>
+    /// Mounts a tmpfs of <paramref name="size"/> on each of <paramref name="directories"/>. Null when all are mounted;
+    /// else why not, with the ones already mounted unmounted again.
+    /// </summary>
+    public static async Task<string?> TryMountAllAsync(IEnumerable<string> directories, string size, CancellationToken cancellationToken)
+    {
+        var mounted = new List<string>();
+        foreach (var directory in directories)
+        {
+            var problem = await TryMountAsync(directory, size, cancellationToken);
+            if (problem is null)
+            {
+                mounted.Add(directory);
+                continue;
+            }
+            foreach (var done in mounted) await UnmountAsync(done);
+            return problem;
+        }
+        return null;
+    }
+
     /// <summary>Unmounts <paramref name="directory"/>, lazily if it is still busy; never throws.</summary>
     public static async Task UnmountAsync(string directory)
     {
