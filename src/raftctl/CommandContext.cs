@@ -86,46 +86,55 @@ internal sealed class CommandContext(
     {
         try
         {
-            await Task.Delay(ProbeAfter, cancellationToken).ConfigureAwait(false);
-            var addresses = client.Options.Servers;
-            var failures = await Task.WhenAll(Enumerable.Range(0, addresses.Count).Select(async id =>
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                deadline.CancelAfter(ProbeTimeout);
-                try
-                {
-                    await client.StatusAsync(id, deadline.Token).ConfigureAwait(false);
-                    return null;
-                }
-                catch (ClusterUnavailableException e) when (Refused(e) is { } refusal)
-                {
-                    return refusal;
-                }
-                catch (ClusterUnavailableException)
-                {
-                    return null; // it accepted the connection but was slow or busy: a node is there, keep trying
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
-                    // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
-                    return null;
-                }
-            })).ConfigureAwait(false);
-            if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return;
-            var reasons = failures.Distinct().ToList();
-            // The reasons name their node's address, so they differ even when the cause is the same: show the first
-            // (a TLS refusal, say) rather than nothing.
-            var reason = reasons[0]!.TrimEnd('.') + (reasons.Count > 1 ? ", …" : "");
-            Unreachable = new NoNodeAnswers(
-                $"no node answered ({reason}): tried {string.Join(", ", addresses)} from {ServersFile}",
-                $"start the cluster first (raftnode 0, raftnode 1, ... one per line of {ServersFile}), or point --servers at the cluster's servers file");
-            await failFast.CancelAsync().ConfigureAwait(false);
+            // Probe again while the command runs: one round that met a node slow to refuse (a probe cut off by its
+            // deadline counts as "a node is there") must not cost the whole --timeout when every node is down.
+            while (!await ProbeOnceAsync(client, cancellationToken).ConfigureAwait(false)) { }
         }
         catch (OperationCanceledException)
         {
             // the command finished first
         }
+    }
+
+    /// <summary>One probe round after <see cref="ProbeAfter"/>: true (and the command cancelled) when every node refused.</summary>
+    private async Task<bool> ProbeOnceAsync(RaftClient client, CancellationToken cancellationToken)
+    {
+        await Task.Delay(ProbeAfter, cancellationToken).ConfigureAwait(false);
+        var addresses = client.Options.Servers;
+        var failures = await Task.WhenAll(Enumerable.Range(0, addresses.Count).Select(async id =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(ProbeTimeout);
+            try
+            {
+                await client.StatusAsync(id, deadline.Token).ConfigureAwait(false);
+                return null;
+            }
+            catch (ClusterUnavailableException e) when (Refused(e) is { } refusal)
+            {
+                return refusal;
+            }
+            catch (ClusterUnavailableException)
+            {
+                return null; // it accepted the connection but was slow or busy: a node is there, keep trying
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Slow is not absent: a node that accepted the connection but has not answered yet (a busy
+                // machine, a long fsync) may well answer before --timeout, so it does not count as a refusal.
+                return null;
+            }
+        })).ConfigureAwait(false);
+        if (failures.Any(f => f is null) || cancellationToken.IsCancellationRequested) return false;
+        var reasons = failures.Distinct().ToList();
+        // The reasons name their node's address, so they differ even when the cause is the same: show the first
+        // (a TLS refusal, say) rather than nothing.
+        var reason = reasons[0]!.TrimEnd('.') + (reasons.Count > 1 ? ", …" : "");
+        Unreachable = new NoNodeAnswers(
+            $"no node answered ({reason}): tried {string.Join(", ", addresses)} from {ServersFile}",
+            $"start the cluster first (raftnode 0, raftnode 1, ... one per line of {ServersFile}), or point --servers at the cluster's servers file");
+        await failFast.CancelAsync().ConfigureAwait(false);
+        return true;
     }
 
     public void WriteJson(Action<Utf8JsonWriter> write) => Output.WriteLine(JsonOutput.Format(IndentJson, write));
