@@ -56,19 +56,38 @@ public sealed class HostLimitsTests(ITestOutputHelper output)
         }, ct)).ToArray();
         await Task.WhenAll(writers);
 
-        var statuses = await cluster.StatusAllAsync(ct);
-        output.WriteLine($"{acknowledged} writes acknowledged in {clock.Elapsed.TotalSeconds:0.0} s; terms now {string.Join(", ", statuses.Select(s => s?.Term))}");
+        var statuses = await WaitForEveryNodeToAnswerAsync(cluster, ct);
+        output.WriteLine($"{acknowledged} writes acknowledged in {clock.Elapsed.TotalSeconds:0.0} s; now {Describe(statuses)}");
         for (var id = 0; id < cluster.Count; id++)
             foreach (var line in cluster.NodeLog(id).Split('\n').Where(l => l.Contains("term", StringComparison.Ordinal) || l.Contains("leader", StringComparison.Ordinal)))
                 output.WriteLine(line);
         acknowledged.Should().BePositive();
         statuses.Should().AllSatisfy(s =>
         {
-            s.Should().NotBeNull();
-            s!.Term.Should().Be(leader.Term, "a slow disk must not cost the leader its heartbeats (no election)");
-            s.LeaderId.Should().Be(leader.Id);
+            s!.Term.Should().Be(leader.Term, "a slow disk must not cost the leader its heartbeats (no election): {0}", Describe(statuses));
+            s.LeaderId.Should().Be(leader.Id, "every node still follows the leader of the measured term: {0}", Describe(statuses));
         });
     }
+
+    /// <summary>
+    /// Every node's status once each has answered (a node inside a 200 ms write may miss one status round's
+    /// one-second deadline); at most a minute.
+    /// </summary>
+    private static async Task<NodeStatus?[]> WaitForEveryNodeToAnswerAsync(LocalCluster cluster, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var statuses = await cluster.StatusAllAsync(ct);
+            if (statuses.All(s => s is not null)) return statuses;
+            if (deadline.Elapsed > TimeSpan.FromMinutes(1))
+                throw new TimeoutException($"not every node answered its status within a minute: {Describe(statuses)}");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+        }
+    }
+
+    private static string Describe(NodeStatus?[] statuses) =>
+        string.Join(", ", statuses.Select((s, id) => s is null ? $"node {id}: no answer" : $"node {id}: {s.Role}, leader {s.LeaderId}, term {s.Term}"));
 
     /// <summary>Waits (at most a minute) until every node reports the same leader in the same term.</summary>
     private static async Task<(int Id, long Term)> WaitForOneLeaderEverywhereAsync(LocalCluster cluster, CancellationToken ct)
@@ -80,7 +99,7 @@ public sealed class HostLimitsTests(ITestOutputHelper output)
             if (statuses.All(s => s?.LeaderId is not null) && statuses.Select(s => (s!.LeaderId, s.Term)).Distinct().Count() == 1)
                 return (statuses[0]!.LeaderId!.Value, statuses[0]!.Term);
             if (deadline.Elapsed > TimeSpan.FromMinutes(1))
-                throw new TimeoutException($"the nodes did not agree on one leader within a minute: {string.Join(", ", statuses.Select(s => s is null ? "no answer" : $"leader {s.LeaderId} term {s.Term}"))}");
+                throw new TimeoutException($"the nodes did not agree on one leader within a minute: {Describe(statuses)}");
             await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
     }
