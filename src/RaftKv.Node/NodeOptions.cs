@@ -61,6 +61,15 @@ public sealed record NodeOptions
     /// </summary>
     public int MaxPendingRequests { get; init; } = 4096;
 
+    /// <summary>Largest frame a peer may send or receive (tests lower it: raftnode reads RAFTKV_TEST_MAX_PEER_FRAME_BYTES).</summary>
+    public int MaxPeerFrameBytes { get; init; } = RaftKv.Protocol.Frame.DefaultMaxPeerFrameBytes;
+
+    /// <summary>Data bytes per frame of a streamed InstallSnapshot; at most <see cref="MaxPeerFrameBytes"/>.</summary>
+    public int SnapshotChunkBytes { get; init; } = RaftKv.Transport.TransportOptions.DefaultSnapshotChunkBytes;
+
+    /// <summary>Where snapshots streamed from the leader are staged until verified: a folder of the data directory.</summary>
+    public string SnapshotStagingDirectory => Path.Combine(DataDirectory, "incoming");
+
     /// <summary>Added to every storage write: a slow disk, for tests only (raftnode reads it from RAFTKV_TEST_FSYNC_DELAY_MS).</summary>
     public TimeSpan InjectedSyncDelay { get; init; } = TimeSpan.Zero;
 

@@ -78,7 +78,12 @@ public sealed partial class RaftNode : IAsyncDisposable
             ClusterId = clusterId,
             NodeId = options.Id,
             Tls = options.Tls,
+            MaxPeerFrameBytes = options.MaxPeerFrameBytes,
+            SnapshotChunkBytes = Math.Min(options.SnapshotChunkBytes, options.MaxPeerFrameBytes),
+            SnapshotStagingDirectory = options.SnapshotStagingDirectory,
         };
+        // A stream cut off by a crash left its staging file behind; it is of no use (transfers restart from the start).
+        RaftKv.Transport.SnapshotStaging.DeleteLeftovers(transport);
         // The peer set follows the replica's applied configuration (FollowPeers), starting from servers.txt.
         _peers = new PeerSender(transport, new Dictionary<int, string>(), loggers.CreateLogger($"node-{options.Id}.peers"));
 

@@ -60,6 +60,12 @@ internal sealed class InboundConnection(
                 await session.RunAsync(reader, writer, cancellationToken).ConfigureAwait(false);
                 TransportLog.ConnectionClosed(logger, _remote, "client closed the connection");
             }
+            else if (hello.Role == Hello.SnapshotRole)
+            {
+                peerId = CheckPeerHello(hello);
+                var receiver = new SnapshotReceiver(peerId.Value, options, inbound, logger);
+                await receiver.RunAsync(reader, cancellationToken).ConfigureAwait(false);
+            }
             else
             {
                 peerId = CheckPeerHello(hello);
@@ -132,8 +138,8 @@ internal sealed class InboundConnection(
 
     private int CheckPeerHello(Hello hello)
     {
-        if (hello.Role != Hello.PeerRole)
-            throw new ProtocolException($"hello with unknown role '{hello.Role}' (expected '{Hello.ClientRole}' or '{Hello.PeerRole}')");
+        if (hello.Role is not (Hello.PeerRole or Hello.SnapshotRole))
+            throw new ProtocolException($"hello with unknown role '{hello.Role}' (expected '{Hello.ClientRole}', '{Hello.PeerRole}' or '{Hello.SnapshotRole}')");
         if (hello.ClusterId != options.ClusterId)
             throw new ProtocolException($"peer hello for cluster '{hello.ClusterId}', but this node belongs to cluster '{options.ClusterId}'");
         if (hello.NodeId is not { } id || id < 0)

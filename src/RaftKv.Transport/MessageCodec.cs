@@ -38,7 +38,8 @@ public static class MessageCodec
         return m;
     }
 
-    private static void Validate(Message m)
+    /// <summary>Checks what the JSON contract cannot express; throws <see cref="ProtocolException"/> naming the first problem.</summary>
+    internal static void Validate(Message m)
     {
         if (!Enum.IsDefined(m.Type))
             throw new ProtocolException(m.Type == 0 ? "peer message: missing type" : $"peer message: unknown type {(int)m.Type}");

@@ -18,4 +18,5 @@ namespace RaftKv.Transport;
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(SnapshotOffer))]
 public sealed partial class PeerJsonContext : JsonSerializerContext;

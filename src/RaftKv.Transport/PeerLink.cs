@@ -24,6 +24,7 @@ internal sealed class PeerLink
     private readonly ILogger _logger;
     private readonly Channel<Message> _queue;
     private readonly PayloadBuffer _scratch = new();
+    private readonly SnapshotStreamer _snapshots;
     private volatile bool _connected;
     private bool _everConnected;
     private bool _reportedDown;
@@ -36,6 +37,7 @@ internal sealed class PeerLink
         _address = address;
         _options = options;
         _logger = logger;
+        _snapshots = new SnapshotStreamer(peerId, address, options, logger);
         _queue = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.PeerQueueCapacity)
         {
             SingleReader = true,
@@ -47,6 +49,9 @@ internal sealed class PeerLink
     public long Dropped => Interlocked.Read(ref _dropped);
     public long Sent => Interlocked.Read(ref _sent);
 
+    /// <summary>Snapshot streams started to this peer (see <see cref="SnapshotStreamer"/>).</summary>
+    public long SnapshotStreams => _snapshots.Started;
+
     /// <summary>Queues <paramref name="message"/> if the link is up and has room; otherwise counts it as dropped. Never blocks.</summary>
     public void Send(Message message)
     {
@@ -54,6 +59,18 @@ internal sealed class PeerLink
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunLinkAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _snapshots.StoppedAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunLinkAsync(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(_options.ReconnectMin, _options.ReconnectMax);
         while (!cancellationToken.IsCancellationRequested)
@@ -119,19 +136,7 @@ internal sealed class PeerLink
         }
     }
 
-    private async Task<Socket> DialAsync(CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_options.ConnectTimeout);
-        try
-        {
-            return await _address.ConnectAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"no answer within {_options.ConnectTimeout.TotalSeconds:0.###} s");
-        }
-    }
+    private Task<Socket> DialAsync(CancellationToken cancellationToken) => PeerDialer.DialAsync(_address, _options, cancellationToken);
 
     /// <summary>Sends the hello, then the queue, until the connection breaks; returns why it ended.</summary>
     private async Task<string> PumpAsync(Socket socket, CancellationToken cancellationToken)
@@ -171,6 +176,13 @@ internal sealed class PeerLink
             {
                 while (queue.TryRead(out var message))
                 {
+                    if (message.Type == MessageType.Snapshot)
+                    {
+                        // Never in one frame: a snapshot of any size goes as a stream of bounded chunks, beside this link.
+                        _snapshots.Offer(message, cancellationToken);
+                        Interlocked.Increment(ref _sent);
+                        continue;
+                    }
                     var payload = _scratch.Serialize(message, PeerJsonContext.Default.Message);
                     if (payload.Length > _options.MaxPeerFrameBytes)
                     {

@@ -23,7 +23,7 @@ internal sealed class PeerReceiver(int peerId, TransportOptions options, Channel
             try
             {
                 while (Frame.TryRead(ref buffer, options.MaxPeerFrameBytes, out var payload))
-                    batch.Add(Check(MessageCodec.Read(payload)));
+                    batch.Add(CheckAddressing(peerId, options.NodeId, MessageCodec.Read(payload)));
                 leftover = buffer.Length;
             }
             finally
@@ -44,12 +44,13 @@ internal sealed class PeerReceiver(int peerId, TransportOptions options, Channel
         }
     }
 
-    private Message Check(Message message)
+    /// <summary>A message must come from the peer that said hello, and be addressed to this node.</summary>
+    internal static Message CheckAddressing(int peerId, int nodeId, Message message)
     {
         if (message.From != peerId)
             throw new ProtocolException($"peer {peerId} sent a {message.Type} message claiming to be from node {message.From}");
-        if (message.To != options.NodeId)
-            throw new ProtocolException($"peer {peerId} sent a {message.Type} message for node {message.To} to node {options.NodeId}");
+        if (message.To != nodeId)
+            throw new ProtocolException($"peer {peerId} sent a {message.Type} message for node {message.To} to node {nodeId}");
         return message;
     }
 }

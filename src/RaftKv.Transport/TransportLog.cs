@@ -61,4 +61,16 @@ internal static partial class TransportLog
 
     [LoggerMessage(27, LogLevel.Warning, "TLS handshake with peer {PeerId} at {Address} failed: {Reason}")]
     public static partial void PeerTlsFailed(ILogger logger, int peerId, string address, string reason);
+
+    [LoggerMessage(28, LogLevel.Information, "Streaming the snapshot at index {Index} ({Bytes} bytes) to node {PeerId} in chunks of {ChunkBytes} bytes")]
+    public static partial void SnapshotStreamStarted(ILogger logger, long index, long bytes, int peerId, int chunkBytes);
+
+    [LoggerMessage(29, LogLevel.Information, "Sent the snapshot at index {Index} to node {PeerId} in {Seconds:0.###} s")]
+    public static partial void SnapshotStreamSent(ILogger logger, long index, int peerId, double seconds);
+
+    [LoggerMessage(30, LogLevel.Warning, "Streaming the snapshot at index {Index} to node {PeerId} stopped: {Reason} (the leader sends it again from the start)")]
+    public static partial void SnapshotStreamFailed(ILogger logger, long index, int peerId, string reason);
+
+    [LoggerMessage(31, LogLevel.Information, "Received the snapshot at index {Index} ({Bytes} bytes, checksum verified) from node {PeerId}")]
+    public static partial void SnapshotReceived(ILogger logger, long index, long bytes, int peerId);
 }

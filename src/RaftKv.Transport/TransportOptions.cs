@@ -18,8 +18,16 @@ public sealed record TransportOptions
     /// <summary>Largest frame payload accepted from a client.</summary>
     public int MaxClientFrameBytes { get; init; } = Frame.DefaultMaxClientFrameBytes;
 
-    /// <summary>Largest frame payload accepted from, and sent to, a peer (a snapshot travels in one frame).</summary>
+    /// <summary>Largest frame payload accepted from, and sent to, a peer (a snapshot travels in chunks, each one frame).</summary>
     public int MaxPeerFrameBytes { get; init; } = Frame.DefaultMaxPeerFrameBytes;
+
+    /// <summary>Data bytes per frame of a snapshot stream; at most <see cref="MaxPeerFrameBytes"/>.</summary>
+    public int SnapshotChunkBytes { get; init; } = DefaultSnapshotChunkBytes;
+
+    public const int DefaultSnapshotChunkBytes = 1 << 20;
+
+    /// <summary>Where snapshot streams from the leader are staged until their checksum is verified; null: the system's temporary directory.</summary>
+    public string? SnapshotStagingDirectory { get; init; }
 
     /// <summary>Inbound connections (peers and clients together) served at once; more are refused.</summary>
     public int MaxConnections { get; init; } = 4096;
@@ -55,6 +63,9 @@ public sealed record TransportOptions
         if (NodeId < 0) throw new ArgumentException($"NodeId is {NodeId}; node ids are never negative", nameof(NodeId));
         RequirePositive(MaxClientFrameBytes, nameof(MaxClientFrameBytes));
         RequirePositive(MaxPeerFrameBytes, nameof(MaxPeerFrameBytes));
+        RequirePositive(SnapshotChunkBytes, nameof(SnapshotChunkBytes));
+        if (SnapshotChunkBytes > MaxPeerFrameBytes)
+            throw new ArgumentException($"SnapshotChunkBytes ({SnapshotChunkBytes}) is more than MaxPeerFrameBytes ({MaxPeerFrameBytes}): a chunk must fit in one frame", nameof(SnapshotChunkBytes));
         RequirePositive(MaxConnections, nameof(MaxConnections));
         RequirePositive(MaxRequestsInFlightPerClient, nameof(MaxRequestsInFlightPerClient));
         RequirePositive(PeerQueueCapacity, nameof(PeerQueueCapacity));

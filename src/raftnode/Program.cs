@@ -119,6 +119,8 @@ public static class Program
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
                 InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
+            if (TestHooks.MaxPeerFrameBytes() is { } frameBytes)
+                options = options with { MaxPeerFrameBytes = frameBytes, SnapshotChunkBytes = Math.Max(1, frameBytes / 2) };
             options.Validate();
             httpBinding = HttpBinding.Parse(parsed.GetValue(http), options.AdvertisedAddress);
         }

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.IO.Hashing;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using RaftKv.Core;
+using RaftKv.Protocol;
+
+namespace RaftKv.Transport;
+
+/// <summary>
+/// Streams InstallSnapshot to one peer (docs/PROTOCOL.md "Snapshot streams"), beside that peer's link: a connection
+/// of its own (hello role <c>peer-snapshot</c>), an offer frame, then the data in binary chunks of
+/// <see cref="TransportOptions.SnapshotChunkBytes"/>, each flushed before the next is written. So a snapshot of any size
+/// travels in bounded frames; one chunk is in this node's buffers at a time (TCP's window is the flow control); and the
+/// peer link keeps carrying heartbeats and appends meanwhile, as do the links to every other follower.
+/// A broken stream is simply dropped: the receiver throws its partial file away, and the leader's core, hearing
+/// nothing, sends the snapshot again, which starts a new stream from the first byte.
+/// Only the link's pump calls <see cref="Offer"/>, so it needs no lock.
+/// </summary>
+internal sealed class SnapshotStreamer(int peerId, PeerAddress address, TransportOptions options, ILogger logger)
+{
+    private sealed record Transfer(long Index, long SnapshotTerm, long Term, CancellationTokenSource Stop, Task Task);
+
+    private Transfer? _current;
+    private long _started;
+
+    /// <summary>Streams started so far (a repeated offer of the snapshot already on its way starts none).</summary>
+    public long Started => Interlocked.Read(ref _started);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> (an InstallSnapshot) as a stream, unless the same snapshot of the same term is
+    /// on its way already (the core repeats it while it waits for an answer). A newer snapshot replaces an older one.
+    /// </summary>
+    public void Offer(Message message, CancellationToken linkStopping)
+    {
+        var metadata = message.Snapshot!.Metadata;
+        if (_current is { } running && !running.Task.IsCompleted)
+        {
+            if (running.Index == metadata.Index && running.SnapshotTerm == metadata.Term && running.Term == message.Term) return;
+            running.Stop.Cancel();
+        }
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(linkStopping);
+        var task = Task.Run(() => SendAsync(message, stop.Token), CancellationToken.None);
+        _ = task.ContinueWith(_ => stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _current = new Transfer(metadata.Index, metadata.Term, message.Term, stop, task);
+        Interlocked.Increment(ref _started);
+    }
+
+    /// <summary>Waits for the stream under way, if any, to end (the link is stopping, which cancels it).</summary>
+    public Task StoppedAsync() => _current?.Task ?? Task.CompletedTask;
+
+    private async Task SendAsync(Message message, CancellationToken cancellationToken)
+    {
+        var snapshot = message.Snapshot!;
+        var data = snapshot.Data;
+        var index = snapshot.Metadata.Index;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var socket = await PeerDialer.DialAsync(address, options, cancellationToken).ConfigureAwait(false);
+            var stream = await OpenAsync(socket, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                var scratch = new PayloadBuffer();
+                TransportLog.SnapshotStreamStarted(logger, index, data.Length, peerId, options.SnapshotChunkBytes);
+                var hello = new Hello { Role = Hello.SnapshotRole, ClusterId = options.ClusterId, NodeId = options.NodeId };
+                Frame.Write(writer, scratch.Serialize(hello, ProtocolJsonContext.Default.Hello));
+                var offer = new SnapshotOffer(message with { Snapshot = snapshot with { Data = [] } }, data.Length, Crc64.HashToUInt64(data));
+                Frame.Write(writer, scratch.Serialize(offer, PeerJsonContext.Default.SnapshotOffer));
+                for (var offset = 0; offset < data.Length; offset += options.SnapshotChunkBytes)
+                {
+                    Frame.Write(writer, data.AsSpan(offset, Math.Min(options.SnapshotChunkBytes, data.Length - offset)));
+                    // One chunk at a time: the flush waits while the receiver (or the network) is slower than we are.
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await writer.CompleteAsync().ConfigureAwait(false);
+                if (options.Tls is null) socket.Shutdown(SocketShutdown.Send);
+                await WaitForCloseAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+            TransportLog.SnapshotStreamSent(logger, index, peerId, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Replaced by a newer snapshot, or the link is stopping.
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or ObjectDisposedException
+                                       or System.Security.Authentication.AuthenticationException or OperationCanceledException)
+        {
+            TransportLog.SnapshotStreamFailed(logger, index, peerId, ex.Message);
+        }
+    }
+
+    private async Task<Stream> OpenAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var plain = new NetworkStream(socket, ownsSocket: false);
+        if (options.Tls is not { } tls) return plain;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ConnectTimeout);
+        return await tls.AuthenticateAsClientAsync(plain, address.Host, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>How long the receiver may take, after the last chunk, to check the whole snapshot and close.</summary>
+    private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The receiver closes once it has the whole snapshot and checked it; until then our last bytes may be in flight.</summary>
+    private async Task WaitForCloseAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(VerifyTimeout);
+        var buffer = new byte[1];
+        try
+        {
+            if (await stream.ReadAsync(buffer, deadline.Token).ConfigureAwait(false) != 0)
+                throw new IOException("the receiver wrote on a snapshot stream");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException("the receiver did not close the stream after the last chunk");
+        }
+    }
+}
