@@ -343,10 +343,27 @@ public sealed partial class Raft
     /// </summary>
     public Snapshot Compact(byte[] data)
     {
-        var index = _log.Applied;
-        var snapshot = new Snapshot(new SnapshotMetadata(index, _log.Term(index), Config), data);
+        var snapshot = new Snapshot(AppliedSnapshotMetadata(), data);
         _log.Compact(snapshot);
         return snapshot;
+    }
+
+    /// <summary>What a snapshot of the state machine as applied right now says of itself: index, term, configuration.</summary>
+    public SnapshotMetadata AppliedSnapshotMetadata()
+    {
+        var index = _log.Applied;
+        return new SnapshotMetadata(index, _log.Term(index), Config);
+    }
+
+    /// <summary>
+    /// A snapshot captured earlier (at <see cref="AppliedSnapshotMetadata"/>) is now durable: keep it as the snapshot
+    /// sent to followers that fell behind, and drop the log entries it covers (Raft §7). Ignored when the log already
+    /// starts after it (a newer snapshot from the leader was installed meanwhile).
+    /// </summary>
+    public void Compact(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        _log.Compact(snapshot);
     }
 
     /// <summary>The transport could not reach <paramref name="peer"/>: stop streaming to it and probe instead.</summary>

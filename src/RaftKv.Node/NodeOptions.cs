@@ -49,6 +49,9 @@ public sealed record NodeOptions
     /// <summary>Take a snapshot and compact the log once this many entries were applied since the last one.</summary>
     public long SnapshotEntries { get; init; } = 50_000;
 
+    /// <summary>Also take one once the commands applied since the last one hold this many bytes (--snapshot-log-bytes).</summary>
+    public long SnapshotLogBytes { get; init; } = RaftKv.Replica.ReplicaOptions.DefaultSnapshotLogBytes;
+
     /// <summary>Largest value a client may store.</summary>
     public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
 
@@ -101,6 +104,7 @@ public sealed record NodeOptions
         if (Address is null && Id >= Servers.Count)
             throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1}); a new member needs --address and --join");
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
+        if (SnapshotLogBytes < 1) throw new ArgumentException($"--snapshot-log-bytes must be at least 1, was {SnapshotLogBytes}");
         if (MaxPendingRequests < 1) throw new ArgumentException($"the pending request limit must be at least 1, was {MaxPendingRequests}");
         if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");
         if (HeartbeatInterval < TickInterval) throw new ArgumentException($"the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms) must be at least one tick ({TickInterval.TotalMilliseconds} ms)");

@@ -79,7 +79,7 @@ public sealed partial class RaftNode
                 _replica.OnPersisted(s.Id);
                 break;
             case StorageEvent { Kind: StorageEventKind.Compacted } s:
-                _replica.OnCompacted(s.Id, s.Flag);
+                _replica.OnCompacted(s.Id, s.Snapshot);
                 break;
             case StorageEvent { Kind: StorageEventKind.DiskFull } s:
                 _replica.OnDiskFull(s.Flag);

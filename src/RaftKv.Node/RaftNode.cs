@@ -102,6 +102,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             KnownPeers = options.KnownPeers,
             ClusterId = clusterId,
             SnapshotEntries = options.SnapshotEntries,
+            SnapshotLogBytes = options.SnapshotLogBytes,
             MaxValueBytes = options.MaxValueBytes,
             CompactionRetryTicks = Math.Max(1, (int)(TimeSpan.FromSeconds(1) / options.TickInterval)),
             TicksPerSecond = Math.Max(1, (int)Math.Round(TimeSpan.FromSeconds(1) / options.TickInterval)),

@@ -117,16 +117,18 @@ public sealed class StorageWriter : IStorageQueue
         {
             await DelayAsync(ct);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _storage.Compact(request.Snapshot);
+            // Serialised here, off the loop, from the frozen view the replica captured: the loop keeps applying meanwhile.
+            var snapshot = request.TakeSnapshot();
+            _storage.Compact(snapshot);
             Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             Writable();
-            _report(StorageEvent.Compacted(request.Id, stored: true));
+            _report(StorageEvent.Compacted(request.Id, snapshot));
         }
         catch (StorageFullException ex)
         {
             // Nothing changed on disk: the log is whole. The replica tries again later.
-            Full($"writing the snapshot at index {request.Snapshot.Metadata.Index}", ex);
-            _report(StorageEvent.Compacted(request.Id, stored: false));
+            Full($"writing the snapshot at index {request.Metadata.Index}", ex);
+            _report(StorageEvent.Compacted(request.Id, stored: null));
         }
     }
 

@@ -200,6 +200,7 @@ public sealed partial class Replica
             }
         }
         _applied?.Applied(entry);
+        _logBytesSinceSnapshot += entry.Data.Length;
 
         if (_writes.Remove(entry.Index, out var waiter))
         {

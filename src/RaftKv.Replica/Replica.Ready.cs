@@ -22,6 +22,9 @@ public sealed partial class Replica
     private HardState? _unsavedHardState;
 
     private long _lastSnapshotIndex;
+
+    /// <summary>Command bytes applied since the last snapshot was captured (the <see cref="ReplicaOptions.SnapshotLogBytes"/> trigger).</summary>
+    private long _logBytesSinceSnapshot;
     private long? _compacting;
     private long _compactionRetryAt;
 
@@ -111,44 +114,52 @@ public sealed partial class Replica
         _kv.Restore(snapshot.Data);
         _applied?.Restored(snapshot.Metadata);
         _lastSnapshotIndex = snapshot.Metadata.Index;
+        _logBytesSinceSnapshot = 0;
         FailWritesUpTo(snapshot.Metadata.Index);
         _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
     }
 
     /// <summary>
-    /// Log compaction (Raft §7): once <see cref="ReplicaOptions.SnapshotEntries"/> entries were applied since the
-    /// last snapshot, capture the state machine and ask the storage to store it and drop the log it covers. Only
-    /// durable entries are compacted, and one compaction runs at a time; the writer does it after the writes
-    /// requested before it.
+    /// Log compaction (Raft §7), in two steps so that the loop never serialises the state (issue 9). Here, once
+    /// <see cref="ReplicaOptions.SnapshotEntries"/> entries or <see cref="ReplicaOptions.SnapshotLogBytes"/> bytes of
+    /// commands were applied since the last snapshot, the state machine is frozen as it is now
+    /// (<see cref="KvStateMachine.Capture"/>: references, not bytes) and handed to the storage writer, which serialises
+    /// it, stores it and compacts the log on disk; <see cref="OnCompacted"/> then compacts the core's log. Only durable
+    /// entries are compacted, one compaction runs at a time, and the writer does it after the writes requested before it.
     /// </summary>
     private void MaybeCompact()
     {
         if (_compacting is not null || _ticks < _compactionRetryAt) return;
         var applied = _raft.AppliedIndex;
-        var due = _compactionFailed || applied - _lastSnapshotIndex >= _options.SnapshotEntries;
+        var due = _compactionFailed || applied - _lastSnapshotIndex >= _options.SnapshotEntries ||
+                  (applied > _lastSnapshotIndex && _logBytesSinceSnapshot >= _options.SnapshotLogBytes);
         if (!due || applied > _raft.StabledIndex) return;
-        var snapshot = _raft.Compact(_kv.TakeSnapshot());
+        var metadata = _raft.AppliedSnapshotMetadata();
+        var view = _kv.Capture();
         var id = ++_nextStorageRequest;
         _compacting = id;
-        _lastSnapshotIndex = snapshot.Metadata.Index;
-        _storage.Compact(new CompactRequest(id, _unsavedHardState, snapshot));
+        _lastSnapshotIndex = metadata.Index;
+        _logBytesSinceSnapshot = 0;
+        _storage.Compact(new CompactRequest(id, _unsavedHardState, metadata, view));
         _unsavedHardState = null;
     }
 
     /// <summary>
-    /// The storage writer finished compaction request <paramref name="id"/>. When it could not store the snapshot
-    /// (disk full), the log on disk is whole and nothing is lost; the replica tries again a little later. (The
-    /// core's in-memory log is already compacted, which only changes what it can send to slow followers.)
+    /// The storage writer finished compaction request <paramref name="id"/>: <paramref name="stored"/> is the snapshot,
+    /// now durable, and only now does the core drop the log it covers (and send it to followers that fell behind).
+    /// Null when it could not be stored (disk full): the log, on disk and in memory, is whole and nothing is lost; the
+    /// replica tries again a little later.
     /// </summary>
-    public void OnCompacted(long id, bool stored)
+    public void OnCompacted(long id, Snapshot? stored)
     {
         if (_compacting != id)
             throw new InvalidOperationException($"storage reported compaction {id}, but the replica waits for {_compacting?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
         _compacting = null;
-        if (stored)
+        if (stored is not null)
         {
             _compactionFailed = false;
-            _log.LogInformation("snapshot at index {Index} stored; log compacted", _lastSnapshotIndex);
+            _raft.Compact(stored);
+            _log.LogInformation("snapshot at index {Index} stored; log compacted", stored.Metadata.Index);
             return;
         }
         _log.LogWarning("snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);

@@ -24,6 +24,11 @@ public sealed record ReplicaOptions
     /// <summary>Take a snapshot and compact the log once this many entries were applied since the last one.</summary>
     public long SnapshotEntries { get; init; } = 50_000;
 
+    /// <summary>Also take one once the entries applied since the last snapshot hold this many bytes of commands.</summary>
+    public long SnapshotLogBytes { get; init; } = DefaultSnapshotLogBytes;
+
+    public const long DefaultSnapshotLogBytes = 256L << 20;
+
     /// <summary>Largest value a client may store, in bytes.</summary>
     public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
 
@@ -55,6 +60,7 @@ public sealed record ReplicaOptions
     {
         Raft.Validate();
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
+        if (SnapshotLogBytes < 1) throw new ArgumentException($"--snapshot-log-bytes must be at least 1, was {SnapshotLogBytes}");
         if (MaxValueBytes < 1) throw new ArgumentException($"the value limit must be positive, was {MaxValueBytes}");
         if (MaxSessions < 1) throw new ArgumentException($"MaxSessions must be at least 1, was {MaxSessions}");
         if (TicksPerSecond < 1) throw new ArgumentException($"TicksPerSecond must be at least 1, was {TicksPerSecond}");

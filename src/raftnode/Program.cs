@@ -28,6 +28,7 @@ public static class Program
         var election = new Option<int>("--election-timeout-ms") { Description = "Minimum election timeout in milliseconds; each timeout is random in [this, 2×this).", DefaultValueFactory = _ => 150 };
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
+        var snapshotLogBytes = new Option<long>("--snapshot-log-bytes") { Description = "Also take a snapshot once the commands applied since the last one hold this many bytes.", DefaultValueFactory = _ => RaftKv.Replica.ReplicaOptions.DefaultSnapshotLogBytes };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
         var address = new Option<string?>("--address") { Description = "The host:port peers and clients reach this node at [default: its line in servers.txt]. Required with --join.", HelpName = "HOST:PORT" };
         var listen = new Option<string?>("--listen") { Description = "The host:port to bind, e.g. 0.0.0.0:7000 or [::]:7000 [default: the advertised address].", HelpName = "HOST:PORT" };
@@ -46,7 +47,7 @@ public static class Program
         var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, snapshotLogBytes, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -58,6 +59,7 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
+            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
@@ -117,6 +119,7 @@ public static class Program
                 Fsync = !parsed.GetValue(noFsync),
                 ClusterId = parsed.GetValue(clusterId) ?? joinedClusterId,
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
+                SnapshotLogBytes = parsed.GetValue(snapshotLogBytes),
                 InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             if (TestHooks.MaxPeerFrameBytes() is { } frameBytes)

@@ -1,10 +1,13 @@
+using RaftKv.Core;
+
 namespace RaftKv.Node.Events;
 
 /// <summary>News from the storage writer: a request is durable, a compaction finished, the disk filled or has room again, or it failed for good.</summary>
 public sealed class StorageEvent : NodeEvent
 {
-    private StorageEvent(StorageEventKind kind, long id, bool flag, Exception? failure)
+    private StorageEvent(StorageEventKind kind, long id, bool flag, Exception? failure, Snapshot? snapshot = null)
     {
+        Snapshot = snapshot;
         Kind = kind;
         Id = id;
         Flag = flag;
@@ -21,8 +24,11 @@ public sealed class StorageEvent : NodeEvent
 
     public Exception? Failure { get; }
 
+    /// <summary>Compacted: the snapshot now durable (null when it could not be stored).</summary>
+    public Snapshot? Snapshot { get; }
+
     public static StorageEvent Persisted(long id) => new(StorageEventKind.Persisted, id, false, null);
-    public static StorageEvent Compacted(long id, bool stored) => new(StorageEventKind.Compacted, id, stored, null);
+    public static StorageEvent Compacted(long id, Snapshot? stored) => new(StorageEventKind.Compacted, id, stored is not null, null, stored);
     public static StorageEvent DiskFull(bool full) => new(StorageEventKind.DiskFull, 0, full, null);
     public static StorageEvent Failed(Exception failure) => new(StorageEventKind.Failed, 0, false, failure);
 }

@@ -3,7 +3,12 @@ using RaftKv.Core;
 namespace RaftKv.Replica.Io;
 
 /// <summary>
-/// Store <see cref="Snapshot"/> (taken by this node's state machine) and compact the log up to it. The storage only
-/// compacts what it knows is committed, so <see cref="HardState"/>, when set, is written first.
+/// Write the snapshot of <see cref="View"/> (this node's state machine, frozen at <see cref="Metadata"/>'s index) to a
+/// snapshot file and compact the log up to it. The serialising happens in the storage writer, off the replica's loop
+/// (issue 9). The storage only compacts what it knows is committed, so <see cref="HardState"/>, when set, is written first.
 /// </summary>
-public sealed record CompactRequest(long Id, HardState? HardState, Snapshot Snapshot);
+public sealed record CompactRequest(long Id, HardState? HardState, SnapshotMetadata Metadata, RaftKv.StateMachine.KvSnapshotView View)
+{
+    /// <summary>Serialises the view: the snapshot to store. Costs time in proportion to the state; call off the loop.</summary>
+    public Snapshot TakeSnapshot() => new(Metadata, View.Serialize());
+}

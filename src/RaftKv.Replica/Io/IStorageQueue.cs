@@ -10,6 +10,9 @@ public interface IStorageQueue
     /// <summary>Make the request durable (one fsync), retrying while the disk is full; then report <see cref="Replica.OnPersisted"/>.</summary>
     void Persist(PersistRequest request);
 
-    /// <summary>Store the snapshot and drop the log it covers; report <see cref="Replica.OnCompacted"/> with the outcome.</summary>
+    /// <summary>
+    /// Serialise the snapshot (<see cref="CompactRequest.TakeSnapshot"/>), store it and drop the log it covers; report
+    /// <see cref="Replica.OnCompacted"/> with the stored snapshot, or null when it could not be stored.
+    /// </summary>
     void Compact(CompactRequest request);
 }

@@ -4,15 +4,17 @@ using System.Text;
 
 namespace RaftKv.StateMachine;
 
-/// <summary>Writes the state in the <see cref="SnapshotLayout"/> format, into one exactly sized array.</summary>
+/// <summary>Writes a <see cref="KvSnapshotView"/> in the <see cref="SnapshotLayout"/> format, into one exactly sized array.</summary>
 internal static class SnapshotWriter
 {
-    public static byte[] Write(long appliedIndex, KeyStore data, SortedDictionary<long, LeaseRecord> leases, SessionTable sessions)
+    public static byte[] Write(KvSnapshotView view)
     {
-        var entries = data.Ordered().ToArray();
-        var sessionList = sessions.OldestFirst().ToArray();
+        var appliedIndex = view.AppliedIndex;
+        var entries = view.Entries;
+        var leases = view.Leases;
+        var sessionList = view.Sessions;
 
-        long size = SnapshotLayout.HeaderBytes + 4 + 4 + 4 + SnapshotLayout.ChecksumBytes + (long)leases.Count * SnapshotLayout.LeaseRecordBytes;
+        long size = SnapshotLayout.HeaderBytes + 4 + 4 + 4 + SnapshotLayout.ChecksumBytes + (long)leases.Length * SnapshotLayout.LeaseRecordBytes;
         foreach (var (key, record) in entries)
             size += 4 + Encoding.UTF8.GetByteCount(key) + 4 + record.Value.Length + SnapshotLayout.KeyRevisionBytes;
         foreach (var s in sessionList)
@@ -43,9 +45,9 @@ internal static class SnapshotWriter
             at = WriteInt64(span, at, record.Lease);
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], leases.Count);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], leases.Length);
         at += 4;
-        foreach (var lease in leases.Values)
+        foreach (var lease in leases)
         {
             at = WriteInt64(span, at, lease.Id);
             at = WriteInt64(span, at, lease.TtlSeconds);

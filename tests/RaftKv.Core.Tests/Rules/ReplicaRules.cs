@@ -170,7 +170,7 @@ public sealed class ReplicaRules
         }
         var first = _storage.Compactions.Should().ContainSingle().Subject;
 
-        replica.OnCompacted(first.Id, stored: false);
+        replica.OnCompacted(first.Id, stored: null);
         replica.Flush();
         _storage.Compactions.Should().ContainSingle("it waits before trying again");
         for (var i = 0; i < 3; i++)
@@ -181,7 +181,66 @@ public sealed class ReplicaRules
         }
 
         _storage.Compactions.Should().HaveCount(2);
-        _storage.Compactions[1].Snapshot.Metadata.Index.Should().BeGreaterThanOrEqualTo(first.Snapshot.Metadata.Index);
+        _storage.Compactions[1].Metadata.Index.Should().BeGreaterThanOrEqualTo(first.Metadata.Index);
+    }
+
+    [Fact]
+    public void Snapshot_holds_the_state_at_its_capture_and_the_log_is_compacted_only_once_it_is_durable()
+    {
+        var replica = Leader(snapshotEntries: 3);
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            replica.Submit(Set($"k{seq}", seq));
+            replica.Flush();
+            CompleteWrites(replica);
+        }
+        var request = _storage.Compactions.Should().ContainSingle().Subject;
+        var capturedAt = request.Metadata.Index;
+        capturedAt.Should().BeLessThanOrEqualTo(replica.StateMachine.AppliedIndex);
+
+        // The loop goes on applying while the writer serialises: a later write and an overwrite of k1.
+        replica.Submit(Set("later", 4));
+        replica.Submit(Set("k1", 5));
+        replica.Flush();
+        CompleteWrites(replica);
+        replica.StateMachine.AppliedIndex.Should().BeGreaterThan(capturedAt);
+        replica.Core.FirstIndex.Should().Be(1, "nothing is compacted before the snapshot is durable");
+
+        var snapshot = request.TakeSnapshot();
+        var restored = new RaftKv.StateMachine.KvStateMachine();
+        restored.Restore(snapshot.Data);
+        restored.AppliedIndex.Should().Be(capturedAt);
+        restored.TryGet("later", out _).Should().BeFalse("the view is frozen at its capture");
+        restored.TryGet("k1", out var k1).Should().BeTrue();
+        k1.GetInt64().Should().Be(1, "an overwrite after the capture is not in the snapshot");
+
+        replica.OnCompacted(request.Id, snapshot);
+        replica.Core.FirstIndex.Should().Be(capturedAt + 1, "the durable snapshot now replaces the log it covers");
+        replica.Core.LatestSnapshot.Should().BeSameAs(snapshot);
+    }
+
+    [Fact]
+    public void Snapshot_is_also_taken_once_the_applied_commands_hold_the_configured_bytes()
+    {
+        var replica = new Replica.Replica(new ReplicaOptions
+        {
+            Raft = new RaftOptions { Id = 0, InitialConfig = new ClusterConfig([0], [1]), HeartbeatTicks = 1, ElectionTicks = 5 },
+            Servers = ["a:1", "b:1"],
+            SnapshotEntries = 1_000_000,
+            SnapshotLogBytes = 200,
+        }, PersistentState.Empty, new Random(1), _storage, _outbox);
+        replica.Campaign();
+        replica.Flush();
+        CompleteWrites(replica);
+        var big = new Call(new ClientRequest { Id = 1, Op = ClientOp.Set, Key = "big", Value = JsonSerializer.SerializeToElement(new string('x', 300)) });
+
+        replica.Submit(big);
+        replica.Flush();
+        CompleteWrites(replica);
+
+        big.Answer!.Status.Should().Be(ClientStatus.Ok);
+        _storage.Compactions.Should().ContainSingle("300 bytes of commands passed the 200-byte trigger long before a million entries")
+            .Which.Metadata.Index.Should().Be(replica.StateMachine.AppliedIndex);
     }
 
     [Fact]

@@ -349,15 +349,35 @@ public sealed partial class ClusterSimulation
                 Crash(node, "in the middle of a compaction (hard state written, snapshot not)");
                 return;
             }
-            node.Disk.Compact(compact.Snapshot);
+            // Serialised now, a disk delay after the replica captured it and went on applying: the bytes must still be
+            // the state at the captured index (a view that was not frozen would carry later writes, and a node restarted
+            // from it would apply them twice, which the exactly-once and final-state checks catch).
+            var snapshot = compact.TakeSnapshot();
+            CheckSnapshotIsOfItsIndex(node, snapshot);
+            node.Disk.Compact(snapshot);
             _compactions++;
-            Trace($"node {node.Id} compacted", $"through index {compact.Snapshot.Metadata.Index}");
+            Trace($"node {node.Id} compacted", $"through index {snapshot.Metadata.Index}, captured while applied was {node.Replica?.StateMachine.AppliedIndex}");
             SpaceReturned(node);
             if (Died()) return;
+            if (CrashPoint())
+            {
+                Crash(node, "after the snapshot is durable, before the replica hears of it (its log is not yet compacted)");
+                return;
+            }
             Schedule(1, new SimEvent(SimEventKind.StorageDone, node.Id, node.Incarnation, Action: () =>
-                Input(node, $"compaction {compact.Id} stored", r => r.OnCompacted(compact.Id, stored: true))));
+                Input(node, $"compaction {compact.Id} stored", r => r.OnCompacted(compact.Id, snapshot))));
         }
         StartStorage(node);
+    }
+
+    /// <summary>A snapshot serialised after its capture must hold exactly the state at its index: same applied index inside.</summary>
+    private void CheckSnapshotIsOfItsIndex(SimNode node, Snapshot snapshot)
+    {
+        var probe = new RaftKv.StateMachine.KvStateMachine(_s.MaxSessions);
+        probe.Restore(snapshot.Data);
+        if (probe.AppliedIndex != snapshot.Metadata.Index)
+            throw new InvariantViolationException("Snapshot point in time",
+                $"node {node.Id}'s snapshot at index {snapshot.Metadata.Index} holds state applied through {probe.AppliedIndex}");
     }
 
     /// <summary>The disk is full: nothing is written. Appends wait and are retried; a compaction is reported failed.</summary>
@@ -374,7 +394,7 @@ public sealed partial class ClusterSimulation
         if (next is Replica.Io.CompactRequest compact)
         {
             storage.Requests.Dequeue();
-            Input(node, $"compaction {compact.Id} failed: disk full", r => r.OnCompacted(compact.Id, stored: false));
+            Input(node, $"compaction {compact.Id} failed: disk full", r => r.OnCompacted(compact.Id, stored: null));
             if (node.Incarnation != incarnation) return;
             StartStorage(node);
             return;

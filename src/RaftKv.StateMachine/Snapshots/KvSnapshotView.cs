@@ -1,0 +1,35 @@
+namespace RaftKv.StateMachine;
+
+/// <summary>
+/// The state machine frozen at one applied index (issue 9: snapshots off the loop). <see cref="KvStateMachine.Capture"/>
+/// takes it on the loop at the cost of copying references, not bytes: every key's record (immutable, so the loop's later
+/// writes replace records instead of changing them), each lease's id and TTL, and a copy of the client sessions (at most
+/// <see cref="KvStateMachine.MaxSessions"/>). <see cref="Serialize"/> then writes the snapshot bytes from it on any
+/// thread, while the loop keeps applying: the bytes are exactly those <see cref="KvStateMachine.TakeSnapshot"/> would
+/// have given at the moment of the capture.
+/// </summary>
+public sealed class KvSnapshotView
+{
+    internal KvSnapshotView(long appliedIndex, KeyValuePair<string, KeyRecord>[] entries, (long Id, long TtlSeconds)[] leases, SessionImage[] sessions)
+    {
+        AppliedIndex = appliedIndex;
+        Entries = entries;
+        Leases = leases;
+        Sessions = sessions;
+    }
+
+    /// <summary>The index of the last entry the view includes.</summary>
+    public long AppliedIndex { get; }
+
+    /// <summary>The number of keys in the view.</summary>
+    public int Count => Entries.Length;
+
+    internal KeyValuePair<string, KeyRecord>[] Entries { get; }
+    internal (long Id, long TtlSeconds)[] Leases { get; }
+
+    /// <summary>Oldest first, as the session table expires them.</summary>
+    internal SessionImage[] Sessions { get; }
+
+    /// <summary>The snapshot bytes (<see cref="SnapshotLayout"/>). Safe on any thread: the view never changes.</summary>
+    public byte[] Serialize() => SnapshotWriter.Write(this);
+}
