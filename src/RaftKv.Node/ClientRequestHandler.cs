@@ -12,7 +12,7 @@ namespace RaftKv.Node;
 /// </summary>
 public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientRequestHandler
 {
-    public bool IsStream(ClientRequest request) => request.Op == ClientOp.Watch;
+    public bool IsStream(ClientRequest request) => request.Op is ClientOp.Watch or ClientOp.Snapshot;
 
     /// <summary>
     /// A watch: any node serves it from its own applied state (a follower may lag the leader; events still come in
@@ -22,6 +22,12 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
     public async Task StreamAsync(ClientRequest request, Func<ClientResponse, CancellationToken, ValueTask> emit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(emit);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Op == ClientOp.Snapshot)
+        {
+            await new BackupStream(node).RunAsync(request, emit, cancellationToken);
+            return;
+        }
         if (ClientRequestRules.Validate(request) is { } error)
         {
             await emit(node.Respond(request, ClientStatus.BadRequest, error), cancellationToken);

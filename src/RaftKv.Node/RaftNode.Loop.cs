@@ -63,6 +63,7 @@ public sealed partial class RaftNode
             {
                 if (e is ShutdownEvent s) s.Complete(Core.NodeIds.None);
                 if (e is WatchRegistration w) _replica.Watch(w.Watcher);
+                if (e is BackupCapture b) b.Complete(null);
             }
         }
     }
@@ -91,6 +92,9 @@ public sealed partial class RaftNode
                 break;
             case WatchRegistration w:
                 _replica.Watch(w.Watcher);
+                break;
+            case BackupCapture b:
+                b.Complete(_replica.CaptureBackup());
                 break;
             case TransferLeadershipEvent t:
                 HandleTransfer(t);

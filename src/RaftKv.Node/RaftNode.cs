@@ -84,6 +84,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         };
         // A stream cut off by a crash left its staging file behind; it is of no use (transfers restart from the start).
         RaftKv.Transport.SnapshotStaging.DeleteLeftovers(transport);
+        BackupStream.DeleteLeftovers(options.DataDirectory);
         // The peer set follows the replica's applied configuration (FollowPeers), starting from servers.txt.
         _peers = new PeerSender(transport, new Dictionary<int, string>(), loggers.CreateLogger($"node-{options.Id}.peers"));
 
@@ -185,6 +186,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>A request posted with <see cref="TryPost"/> was answered (or abandoned).</summary>
     /// <summary>Hands a new watch to the loop; false when the node is stopping.</summary>
     internal bool TryPostWatch(Watcher watcher) => _control.Writer.TryWrite(new WatchRegistration(watcher));
+
+    /// <summary>Asks the loop to freeze the leader's state for a backup; false when the node is stopping.</summary>
+    internal bool TryPostBackup(BackupCapture capture) => _control.Writer.TryWrite(capture);
 
     internal void Released() => Interlocked.Decrement(ref _pendingCalls);
 

@@ -95,4 +95,14 @@ public enum ClientOp
     /// </summary>
     [JsonStringEnumMemberName("transferLeader")]
     TransferLeader,
+
+    /// <summary>
+    /// A backup (raftctl snapshot save): the leader freezes its state as applied now and streams it as a snapshot
+    /// file, many responses with the request's id: first one with <see cref="ClientResponse.Index"/>,
+    /// <see cref="ClientResponse.SnapshotTerm"/>, <see cref="ClientResponse.Length"/> and
+    /// <see cref="ClientResponse.Checksum"/>, then responses carrying <see cref="ClientResponse.Chunk"/> until
+    /// <c>length</c> bytes have come. Any other node answers <c>notLeader</c>.
+    /// </summary>
+    [JsonStringEnumMemberName("snapshot")]
+    Snapshot,
 }

@@ -70,4 +70,16 @@ public sealed record ClientResponse
 
     /// <summary>Compacted: the earliest revision this node can still stream from.</summary>
     public long? CompactRevision { get; init; }
+
+    /// <summary>Snapshot: the term of the entry at <see cref="Index"/>, the last one the snapshot covers.</summary>
+    public long? SnapshotTerm { get; init; }
+
+    /// <summary>Snapshot: the bytes of the snapshot file that follow in <see cref="Chunk"/>s.</summary>
+    public long? Length { get; init; }
+
+    /// <summary>Snapshot: CRC-64 (ECMA-182) of all the file's bytes.</summary>
+    public ulong? Checksum { get; init; }
+
+    /// <summary>Snapshot: the next bytes of the snapshot file (base64 in JSON), at most 1 MiB.</summary>
+    public byte[]? Chunk { get; init; }
 }

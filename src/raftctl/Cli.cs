@@ -79,6 +79,7 @@ public sealed class Cli
         root.Subcommands.Add(HelpCommand.Create(this));
         root.Subcommands.Add(MemberCommand.Create(this));
         root.Subcommands.Add(TransferLeaderCommand.Create(this));
+        root.Subcommands.Add(SnapshotCommand.Create(this));
         root.Subcommands.Add(MakeCertsCommand.Create(this));
         root.SetAction((parse, cancellationToken) => InteractiveAsync(parse, cancellationToken));
         return root;
@@ -399,6 +400,7 @@ public sealed class Cli
           member list|add ID HOST:PORT|promote ID|remove ID
                                               change the membership (member --help)
           transfer-leader ID                  hand leadership to voter ID
+          snapshot save FILE                  back up the leader's state (raftnode --restore FILE)
           make-certs --out DIR --nodes N      make a cluster CA and TLS certificates (make-certs --help)
           help                                this list (COMMAND --help for details)
           exit, quit                          leave (so does end of input)

@@ -29,6 +29,7 @@ public static class Program
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var snapshotLogBytes = new Option<long>("--snapshot-log-bytes") { Description = "Also take a snapshot once the commands applied since the last one hold this many bytes.", DefaultValueFactory = _ => RaftKv.Replica.ReplicaOptions.DefaultSnapshotLogBytes };
+        var restore = new Option<string?>("--restore") { Description = "Seed this node's empty data directory from a backup (raftctl snapshot save FILE) before starting: disaster recovery into a new cluster. Give it to every node of the new cluster.", HelpName = "FILE" };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
         var address = new Option<string?>("--address") { Description = "The host:port peers and clients reach this node at [default: its line in servers.txt]. Required with --join.", HelpName = "HOST:PORT" };
         var listen = new Option<string?>("--listen") { Description = "The host:port to bind, e.g. 0.0.0.0:7000 or [::]:7000 [default: the advertised address].", HelpName = "HOST:PORT" };
@@ -47,7 +48,7 @@ public static class Program
         var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, snapshotLogBytes, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, snapshotLogBytes, restore, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -59,7 +60,7 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
-            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456]");
+            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456] [--restore FILE]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
@@ -137,6 +138,21 @@ public static class Program
         {
             Console.Error.WriteLine($"raftnode: {ex.Message}");
             return ExitFailure;
+        }
+
+        if (parsed.GetValue(restore) is { } backup)
+        {
+            try
+            {
+                var seeded = RaftKv.Storage.Backups.BackupFile.Seed(backup, options.DataDirectory, options.EffectiveClusterId, options.Id,
+                    RaftKv.Core.ClusterConfig.OfAddresses(options.Servers));
+                Console.Error.WriteLine($"raftnode: seeded {Path.GetFullPath(options.DataDirectory)} from {backup}: snapshot at index {seeded.Metadata.Index} term {seeded.Metadata.Term}, members {seeded.Metadata.Config}");
+            }
+            catch (Exception ex) when (ex is CorruptLogException or DataDirectoryMismatchException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Console.Error.WriteLine($"raftnode: --restore {backup}: {ex.Message}");
+                return ExitFailure;
+            }
         }
 
         var level = parsed.GetValue(logLevel);

@@ -31,6 +31,14 @@ internal static class SnapshotFormat
     {
         var metadata = snapshot.Metadata;
         var path = Path.Combine(directory, SnapshotFile.FileName(metadata.Term, metadata.Index));
+        return WriteTo(path, snapshot, fsync);
+    }
+
+    /// <summary>Writes <paramref name="snapshot"/> durably to <paramref name="path"/> (temporary file, fsync, rename).</summary>
+    public static SnapshotFile WriteTo(string path, Snapshot snapshot, bool fsync)
+    {
+        var metadata = snapshot.Metadata;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = path + SnapshotFile.TemporarySuffix;
         var headerSize = HeaderSize(metadata.Config);
         var header = ArrayPool<byte>.Shared.Rent(headerSize);
@@ -66,9 +74,14 @@ internal static class SnapshotFormat
     }
 
     /// <summary>Reads and verifies a snapshot file; throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
-    public static Snapshot Read(SnapshotFile file)
+    public static Snapshot Read(SnapshotFile file) => Read(file.Path, file);
+
+    /// <summary>Reads and verifies a snapshot file under any name (a backup); throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
+    public static Snapshot ReadAnyName(string path) => Read(path, expected: null);
+
+    private static Snapshot Read(string path, SnapshotFile? expected)
     {
-        using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
         if (length < FixedHeaderSize)
         {
@@ -142,7 +155,7 @@ internal static class SnapshotFormat
         {
             throw new InvalidDataException("snapshot header checksum mismatch");
         }
-        if (index != file.Index || term != file.Term)
+        if (expected is { } file && (index != file.Index || term != file.Term))
         {
             throw new InvalidDataException($"header says index {index} term {term}, the file name says index {file.Index} term {file.Term}");
         }
