@@ -95,7 +95,7 @@ internal static class DataDirectory
     public static RecoveredDirectory Recover(string directory, StorageOptions options, bool isNew, long started)
     {
         var notes = new List<string>();
-        var (snapshots, current, snapshot) = RecoverSnapshots(Path.Combine(directory, SnapshotFolder), notes);
+        var (snapshots, current, snapshot, damaged) = RecoverSnapshots(Path.Combine(directory, SnapshotFolder), notes);
         var snapshotIndex = current?.Index ?? 0;
         var snapshotTerm = current?.Term ?? 0;
 
@@ -103,11 +103,25 @@ internal static class DataDirectory
         TornTail? tornTail = null;
         while (true)
         {
-            var firstNeeded = WalReplayer.FirstNeeded(all, snapshotIndex);
-            var obsolete = firstNeeded <= 0 ? [] : all.GetRange(0, firstNeeded);
-            var needed = firstNeeded < 0 ? [] : all.GetRange(firstNeeded, all.Count - firstNeeded);
-            var replayer = new WalReplayer(snapshotIndex, snapshotTerm, repairTail: true, options.Fsync);
-            replayer.Replay(needed);
+            int firstNeeded;
+            List<SegmentFile> obsolete, needed;
+            WalReplayer replayer;
+            try
+            {
+                firstNeeded = WalReplayer.FirstNeeded(all, snapshotIndex);
+                obsolete = firstNeeded <= 0 ? [] : all.GetRange(0, firstNeeded);
+                needed = firstNeeded < 0 ? [] : all.GetRange(firstNeeded, all.Count - firstNeeded);
+                replayer = new WalReplayer(snapshotIndex, snapshotTerm, repairTail: true, options.Fsync);
+                replayer.Replay(needed);
+            }
+            catch (CorruptLogException e) when (damaged.Count > 0)
+            {
+                // The newest snapshot is damaged and what is left (an older snapshot, or none, and the log) does not
+                // hold the entries it covered: nothing can be recovered without guessing. Name the snapshot, keep it.
+                var (path, reason) = damaged[^1];
+                throw new CorruptLogException(path, 0,
+                    $"{reason}; the {(current is null ? "log" : $"previous snapshot (index {current.Index}) and the log")} no longer hold the entries it covered ({e.Message})");
+            }
             notes.AddRange(replayer.Notes);
             tornTail ??= replayer.TornTail;
             if (needed.Count == 0 && obsolete.Count > 0)
@@ -117,6 +131,15 @@ internal static class DataDirectory
                 all.RemoveAt(all.Count - 1);
                 continue;
             }
+
+            // The fallback worked: move the damaged snapshots out of the way of later ones (kept for inspection).
+            foreach (var (path, reason) in damaged)
+            {
+                var aside = path + ".damaged";
+                File.Move(path, aside, overwrite: true);
+                notes.Add($"skipped damaged snapshot {path} ({reason}); renamed it to {Path.GetFileName(aside)}");
+            }
+            damaged.Clear();
 
             // Only now that the log proved sound: older segments hold nothing the snapshot does not cover.
             foreach (var segment in obsolete)
@@ -147,11 +170,11 @@ internal static class DataDirectory
     }
 
     /// <summary>
-    /// Lists the snapshot files and reads the newest one that verifies. Damaged ones newer than it are renamed
-    /// to <c>*.damaged</c> (kept for inspection, out of the way of later snapshots); leftover temporary files from
-    /// an interrupted write are deleted.
+    /// Lists the snapshot files and reads the newest one that verifies. Damaged ones newer than it are returned
+    /// (oldest first), to be renamed to <c>*.damaged</c> once the log proves to cover them, or named in the error when
+    /// it does not; leftover temporary files from an interrupted write are deleted.
     /// </summary>
-    private static (List<SnapshotFile> Files, SnapshotFile? Current, Snapshot? Snapshot) RecoverSnapshots(string folder, List<string> notes)
+    private static (List<SnapshotFile> Files, SnapshotFile? Current, Snapshot? Snapshot, List<(string Path, string Reason)> Damaged) RecoverSnapshots(string folder, List<string> notes)
     {
         var files = new List<SnapshotFile>();
         foreach (var path in Directory.EnumerateFiles(folder))
@@ -168,22 +191,24 @@ internal static class DataDirectory
             }
         }
         files.Sort(SnapshotFile.CompareByPosition);
+        var damaged = new List<(string Path, string Reason)>();
         while (files.Count > 0)
         {
             var newest = files[^1];
             try
             {
-                return (files, newest, SnapshotFormat.Read(newest));
+                var snapshot = SnapshotFormat.Read(newest);
+                damaged.Reverse();
+                return (files, newest, snapshot, damaged);
             }
             catch (InvalidDataException e)
             {
-                var aside = newest.Path + ".damaged";
-                File.Move(newest.Path, aside, overwrite: true);
                 files.RemoveAt(files.Count - 1);
-                notes.Add($"skipped damaged snapshot {newest.Path} ({e.Message}); renamed it to {Path.GetFileName(aside)}");
+                damaged.Add((newest.Path, e.Message));
             }
         }
-        return (files, null, null);
+        damaged.Reverse();
+        return (files, null, null, damaged);
     }
 
     private static List<SegmentFile> ListSegments(string folder, List<string> notes)

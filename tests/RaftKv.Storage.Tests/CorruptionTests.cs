@@ -253,7 +253,36 @@ public sealed class CorruptionTests : IDisposable
 
         var act = () => Open(directory, segmentBytes: 512).Dispose();
 
-        act.Should().Throw<CorruptLogException>().Which.Problem.Should().Contain("are missing");
+        var error = act.Should().Throw<CorruptLogException>().Which;
+        error.File.Should().Be(snapshot, "the damaged snapshot is what cannot be done without");
+        error.Problem.Should().Contain("checksum").And.Contain("are missing");
+        File.Exists(snapshot).Should().BeTrue("a node that stops changes nothing: the snapshot stays where it was");
+    }
+
+    [Fact]
+    public void A_damaged_newest_snapshot_whose_older_one_the_log_does_not_reach_names_the_newest()
+    {
+        var directory = _temp.Sub("node");
+        using (var storage = Open(directory, segmentBytes: 512))
+        {
+            storage.Save(Hard(1, 0), [], null);
+            for (var i = 1L; i <= 60; i++)
+            {
+                storage.Save(Hard(1, i), Entries(i, i, 1), null);
+                if (i == 10) storage.Compact(Snapshot(10, 1, "older"));
+            }
+            storage.Compact(Snapshot(55, 1, "newer"));
+        }
+        var files = SnapshotFiles(directory);
+        files.Should().HaveCount(2);
+        FlipBit(files[^1], new FileInfo(files[^1]).Length - 1, 0);
+
+        var act = () => Open(directory, segmentBytes: 512).Dispose();
+
+        var error = act.Should().Throw<CorruptLogException>().Which;
+        error.File.Should().Be(files[^1]);
+        error.Message.Should().Contain("previous snapshot (index 10)");
+        File.Exists(files[^1]).Should().BeTrue();
     }
 
     /// <summary>Replaces the log with one segment holding exactly these records, valid checksums and all.</summary>
