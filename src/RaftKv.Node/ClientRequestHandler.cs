@@ -57,6 +57,9 @@ public sealed class ClientRequestHandler(RaftNode node) : IStreamingClientReques
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var response = await AnswerAsync(request, cancellationToken);
+        // The replica does no I/O: the size of the data directory is the host's to add.
+        if (response.Node is { } status && request.Op == ClientOp.Status)
+            response = response with { Node = status with { DiskBytes = Metrics.NodeMetrics.DirectorySize(node.Options.DataDirectory) } };
         node.Metrics.OnRequest(request.Op, response.Status, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         // A write this node took into its log as leader (committed or not); refusals and redirects are not proposals.
         if (request.Op is ClientOp.Set or ClientOp.Delete && response.Status is not (ClientStatus.NotLeader or ClientStatus.BadRequest)

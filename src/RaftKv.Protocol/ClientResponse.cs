@@ -71,6 +71,9 @@ public sealed record ClientResponse
     /// <summary>Compacted: the earliest revision this node can still stream from.</summary>
     public long? CompactRevision { get; init; }
 
+    /// <summary>Log: the entries up to this index are compacted into the node's snapshot (0: none are).</summary>
+    public long? CompactedThrough { get; init; }
+
     /// <summary>Snapshot: the term of the entry at <see cref="Index"/>, the last one the snapshot covers.</summary>
     public long? SnapshotTerm { get; init; }
 

@@ -14,6 +14,12 @@ public sealed record NodeStatus
     public long LastIndex { get; init; }
     public long CommitIndex { get; init; }
     public long AppliedIndex { get; init; }
+
+    /// <summary>The last index the node's snapshot covers: its log starts after it (0: no snapshot).</summary>
+    public long SnapshotIndex { get; init; }
+
+    /// <summary>Bytes of the node's data directory on disk: log segments, snapshots, metadata (absent when unknown).</summary>
+    public long? DiskBytes { get; init; }
     public int[] Voters { get; init; } = [];
     public int[] Learners { get; init; } = [];
 

@@ -59,7 +59,7 @@ public sealed partial class Replica
                 call.Complete(Respond(request, ClientStatus.Ok) with { Node = BuildStatus() });
                 break;
             case ClientOp.Log:
-                call.Complete(Respond(request, ClientStatus.Ok) with { Entries = BuildLog(request.From, request.Limit) });
+                call.Complete(Respond(request, ClientStatus.Ok) with { Entries = BuildLog(request.From, request.Limit), CompactedThrough = _raft.FirstIndex - 1 });
                 break;
             case var op when IsMembership(op):
                 if (NeedsLeader(call)) HandleMembership(call);

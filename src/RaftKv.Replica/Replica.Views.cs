@@ -49,6 +49,7 @@ public sealed partial class Replica
         LastIndex = _raft.LastIndex,
         CommitIndex = _raft.CommitIndex,
         AppliedIndex = _kv.AppliedIndex,
+        SnapshotIndex = _raft.FirstIndex - 1,
         Voters = _raft.Config.Voters,
         Learners = _raft.Config.Learners,
         ClusterId = _options.ClusterId,

@@ -124,7 +124,7 @@ public sealed class CliTests
         var rows = ParseJson(result.Out).EnumerateArray().ToList();
         rows.Should().HaveCount(3);
         rows.Should().OnlyContain(r => r.EnumerateObject().Select(p => p.Name).SequenceEqual(
-            new[] { "id", "address", "reachable", "role", "term", "lastIndex", "commitIndex", "appliedIndex", "leaderId" }));
+            new[] { "id", "address", "reachable", "role", "term", "lastIndex", "commitIndex", "appliedIndex", "leaderId", "snapshotIndex", "diskBytes" }));
         rows[0].GetProperty("role").GetString().Should().Be("follower");
         rows[1].GetProperty("role").GetString().Should().Be("leader");
         rows[1].GetProperty("leaderId").GetInt32().Should().Be(1);

@@ -60,6 +60,32 @@ public sealed class SnapshotTests(ITestOutputHelper output)
         status!.FirstIndex.Should().BeGreaterThan(1, "the log was compacted before the restart");
     }, Compacting);
 
+    [Fact]
+    public Task Status_shows_each_nodes_snapshot_index_and_disk_size_and_show_log_where_the_compacted_range_ends() => ClusterRun.WithClusterAsync(output, async (cluster, ct) =>
+    {
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), ct);
+        await using (var client = cluster.CreateClient(timeout: TimeSpan.FromSeconds(20)))
+            await WriteAsync(client, [], from: 0, count: 60, ct);
+        var compacted = await cluster.WaitForStatusAsync(leader.Id, s => s.SnapshotIndex > 0, "a snapshot on the leader", TimeSpan.FromSeconds(30), ct);
+        compacted.FirstIndex.Should().Be(compacted.SnapshotIndex + 1);
+        compacted.DiskBytes.Should().BeGreaterThan(0);
+
+        var status = await Raftctl.RunAsync(cluster, ct, "--json", "status");
+        status.ExitCode.Should().Be(0, status.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(status.StandardOutput);
+        foreach (var node in json.RootElement.EnumerateArray())
+        {
+            node.GetProperty("snapshotIndex").GetInt64().Should().BeGreaterThan(0, $"node {node.GetProperty("id")} compacted too");
+            node.GetProperty("diskBytes").GetInt64().Should().BeGreaterThan(0);
+        }
+        var table = await Raftctl.RunAsync(cluster, ct, "status");
+        table.StandardOutput.Should().Contain("SNAPSHOT").And.Contain("DISK").And.Contain("KiB");
+
+        var log = await Raftctl.RunAsync(cluster, ct, "show-log", "--node", leader.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        log.ExitCode.Should().Be(0, log.ToString());
+        log.StandardOutput.Should().MatchRegex(@"entries 1\.\.\d+ are compacted into the node's snapshot; its log starts at \d+");
+    }, Compacting);
+
     private static List<string> Missing(Dictionary<string, long> writes, IReadOnlyDictionary<string, System.Text.Json.JsonElement> values) =>
         writes.Where(w => !values.TryGetValue(w.Key, out var v) || v.GetInt64() != w.Value)
               .Select(w => $"{w.Key} = {w.Value}")

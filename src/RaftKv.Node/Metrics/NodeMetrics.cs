@@ -126,7 +126,8 @@ public sealed class NodeMetrics : IDisposable
 
     private static string StatusName(ClientStatus status) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 
-    private static long DirectorySize(string directory)
+    /// <summary>Bytes of every file under <paramref name="directory"/> (0 while it cannot be read).</summary>
+    internal static long DirectorySize(string directory)
     {
         try
         {

@@ -53,6 +53,9 @@ internal static class ShowLogCommand
                 return ExitCodes.Success;
             }
 
+            if (response.CompactedThrough is long compacted && compacted > 0)
+                context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"entries 1..{compacted} are compacted into the node's snapshot; its log starts at {compacted + 1}"));
             var table = Consoles.Table(context.Output, "INDEX", "TERM", "TYPE", "COMMAND");
             foreach (var entry in entries)
             {

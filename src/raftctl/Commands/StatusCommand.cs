@@ -13,7 +13,7 @@ namespace RaftKv.Ctl.Commands;
 /// </summary>
 internal static class StatusCommand
 {
-    private static readonly string[] Headers = ["ID", "ADDRESS", "REACHABLE", "ROLE", "TERM", "LAST", "COMMIT", "APPLIED", "LEADER"];
+    private static readonly string[] Headers = ["ID", "ADDRESS", "REACHABLE", "ROLE", "TERM", "LAST", "COMMIT", "APPLIED", "LEADER", "SNAPSHOT", "DISK"];
 
     public static Command Create(Cli cli)
     {
@@ -112,6 +112,8 @@ internal static class StatusCommand
                 node is null ? "-" : Number(node.CommitIndex),
                 node is null ? "-" : Number(node.AppliedIndex),
                 node?.LeaderId is int leader ? Number(leader) : "-",
+                node is null ? "-" : Number(node.SnapshotIndex),
+                node?.DiskBytes is long bytes ? Size(bytes) : "-",
             ];
             var style = !terminal ? null : node is null ? "red" : node.Role == "leader" ? "green bold" : node.Role is "candidate" or "precandidate" ? "yellow" : null;
             table.AddRow(cells.Select(c => (Spectre.Console.Rendering.IRenderable)new Markup(style is null ? Markup.Escape(c) : $"[{style}]{Markup.Escape(c)}[/]")).ToArray());
@@ -132,7 +134,7 @@ internal static class StatusCommand
                 writer.WriteBoolean("reachable", node is not null);
                 if (node is null)
                 {
-                    foreach (var name in new[] { "role", "term", "lastIndex", "commitIndex", "appliedIndex", "leaderId" }) writer.WriteNull(name);
+                    foreach (var name in new[] { "role", "term", "lastIndex", "commitIndex", "appliedIndex", "leaderId", "snapshotIndex", "diskBytes" }) writer.WriteNull(name);
                 }
                 else
                 {
@@ -143,11 +145,28 @@ internal static class StatusCommand
                     writer.WriteNumber("appliedIndex", node.AppliedIndex);
                     if (node.LeaderId is int leader) writer.WriteNumber("leaderId", leader);
                     else writer.WriteNull("leaderId");
+                    writer.WriteNumber("snapshotIndex", node.SnapshotIndex);
+                    if (node.DiskBytes is long bytes) writer.WriteNumber("diskBytes", bytes);
+                    else writer.WriteNull("diskBytes");
                 }
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
         });
+    }
+
+    /// <summary>Bytes in binary units with one decimal: 512 B, 4.0 KiB, 1.5 GiB.</summary>
+    internal static string Size(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
     }
 
     /// <summary>One row: a node, the address it was asked at, and its status (null: it did not answer).</summary>
