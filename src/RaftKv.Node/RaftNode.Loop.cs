@@ -92,9 +92,6 @@ public sealed partial class RaftNode
             case WatchRegistration w:
                 _replica.Watch(w.Watcher);
                 break;
-            case TransferLeadershipEvent t:
-                HandleTransfer(t);
-                break;
         }
     }
 
