@@ -89,7 +89,7 @@ public sealed class CliUxTests
         var result = await CliRunner.RunAsync(["delete"]);
 
         // KEY is optional since delete --prefix P: the command itself says what is missing.
-        Lines(result.Err).Should().Equal("error: delete needs KEY or --prefix P", "usage: raftctl delete [KEY] [options]  (more: raftctl help delete)");
+        Lines(result.Err).Should().Equal("error: delete needs KEY or --prefix P", "usage: raftctl delete (KEY | --prefix P) [options]  (more: raftctl help delete)");
     }
 
     [Fact]
@@ -97,11 +97,11 @@ public sealed class CliUxTests
     {
         var all = await CliRunner.RunAsync(["help"]);
         all.ExitCode.Should().Be(ExitCodes.Success);
-        all.Out.Should().Contain("set, put KEY [VALUE|-]").And.Contain("get [KEY]").And.Contain("check").And.Contain("completion").And.Contain("status");
+        all.Out.Should().Contain("set, put KEY (VALUE | - | --file PATH)").And.Contain("get [KEY]").And.Contain("check").And.Contain("completion").And.Contain("status");
 
         var one = await CliRunner.RunAsync(["help", "get"]);
         one.ExitCode.Should().Be(ExitCodes.Success);
-        one.Out.Should().Contain("raftctl get [<KEY>] [options]").And.Contain("--raw");
+        one.Out.Should().Contain("raftctl get [KEY] [options]").And.Contain("--raw");
 
         var wrong = await CliRunner.RunAsync(["help", "gte"]);
         wrong.ExitCode.Should().Be(ExitCodes.Usage);

@@ -57,21 +57,37 @@ internal static partial class UsageMessage
         return $"usage: {(interactive ? "" : "raftctl ")}{Shape(command, root)}  (more: {help})";
     }
 
-    /// <summary>The usage shape of a command: required arguments bare, optional ones in brackets, then [options].</summary>
+    /// <summary>
+    /// The usage shape of a command: required arguments bare, optional ones in brackets (or the shape the command
+    /// declared with <see cref="UsageShapes"/> when an option can take an argument's place), COMMAND for a command
+    /// with subcommands, then [options] when it has options of its own.
+    /// </summary>
     public static string Shape(Command command, Command root)
     {
         var text = new StringBuilder(Path(command, root));
-        foreach (var argument in command.Arguments)
+        if (UsageShapes.Of(command) is { } declared)
         {
-            var name = argument.HelpName ?? argument.Name;
-            if (argument.Arity.MaximumNumberOfValues > 1) name += "...";
-            text.Append(' ').Append(argument.Arity.MinimumNumberOfValues == 0 ? $"[{name}]" : name);
+            text.Append(' ').Append(declared);
         }
-        if (command.Options.Any(o => !o.Hidden && o is not System.CommandLine.Help.HelpOption)) text.Append(" [options]");
+        else
+        {
+            foreach (var argument in command.Arguments.Where(a => !a.Hidden))
+            {
+                var name = ArgumentName(argument);
+                text.Append(' ').Append(argument.Arity.MinimumNumberOfValues == 0 ? $"[{name}]" : name);
+            }
+        }
+        if (command.Subcommands.Any(c => !c.Hidden)) text.Append(" COMMAND");
+        if (command.Options.Any(o => !o.Hidden && !o.Recursive && o is not System.CommandLine.Help.HelpOption)) text.Append(" [options]");
         return text.ToString();
     }
 
-    private static string Path(Command command, Command root)
+    /// <summary>An argument as the usage line and the help page name it: its help name, with ... when it takes several values.</summary>
+    public static string ArgumentName(Argument argument) =>
+        (argument.HelpName ?? argument.Name) + (argument.Arity.MaximumNumberOfValues > 1 ? "..." : "");
+
+    /// <summary>The words that name <paramref name="command"/> after raftctl: <c>member add</c>.</summary>
+    public static string Path(Command command, Command root)
     {
         var path = new List<string>();
         for (var c = command; c != root && c is not null; c = c.Parents.OfType<Command>().FirstOrDefault()!) path.Insert(0, c.Name);
