@@ -195,6 +195,25 @@ public sealed class CliUxTests
         cluster.Store.Should().ContainKey("b");
     }
 
+    [Fact]
+    public async Task Ctrl_c_at_the_prompt_cancels_the_running_write_says_its_outcome_is_unknown_and_the_prompt_goes_on()
+    {
+        await using var cluster = FakeCluster.Start(2, leaderId: null); // nodes answer, no leader: the write keeps retrying
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader("set k v\nexit\n");
+        var cli = new Cli(output, error, input, showPrompt: true);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var run = cli.RunAsync(["--servers", cluster.ServersFile, "--timeout", "25"], deadline.Token);
+        while (!cli.CancelCurrentCommand()) await Task.Delay(10, deadline.Token); // what raftctl's Ctrl+C handler calls
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(15), deadline.Token);
+
+        code.Should().Be(ExitCodes.Success, "the prompt went on to the next line (exit) instead of ending with the interrupted write");
+        Lines(error.ToString()).Should().Equal("interrupted; the write was sent and may or may not have been applied (read the key to know)");
+        output.ToString().Split(Cli.Prompt).Length.Should().Be(3, "the prompt came back after the interrupted line");
+    }
+
     [Theory]
     [InlineData("bash", "complete -F _raftctl raftctl")]
     [InlineData("zsh", "#compdef raftctl")]
