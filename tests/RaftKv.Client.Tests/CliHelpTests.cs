@@ -156,6 +156,29 @@ public sealed partial class CliHelpTests
         }
     }
 
+    [Fact]
+    public async Task A_bad_value_for_any_argument_of_any_command_names_the_argument_and_no_dotnet_type()
+    {
+        foreach (var path in Shapes.Keys)
+        {
+            var page = await CliRunner.RunAsync([.. Words(path), "--help"]);
+            var arguments = Section(page.Out, "Arguments:").Select(r => r.Split(' ')[0]).ToList();
+            if (arguments.Count == 0) continue;
+            string[] args = ["--servers", "/nonexistent/servers.txt", .. Words(path), .. arguments.Select(_ => "x!")];
+
+            var result = await CliRunner.RunAsync(args, "");
+
+            var said = result.Out + result.Err;
+            said.Should().NotContain("System.", $"raftctl {string.Join(' ', args)}").And.NotContain("`1").And.NotContain("Exception");
+            result.ExitCode.Should().Be(ExitCodes.Usage, $"raftctl {string.Join(' ', args)}: {said}");
+            Lines(result.Err).Should().HaveCount(2, result.Err);
+        }
+        var typed = await CliRunner.RunAsync(["transfer-leader", "x"]);
+        Lines(typed.Err)[0].Should().Be("error: ID expects a whole number, not 'x'");
+        var shell = await CliRunner.RunAsync(["completion", "fish"]);
+        Lines(shell.Err)[0].Should().Be("error: SHELL must be one of bash, zsh, not 'fish'");
+    }
+
     /// <summary>Whether the shape has a bare (required) word after the command's path: running it alone is then a usage error.</summary>
     private static bool RequiresSomething(string path, string shape)
     {
