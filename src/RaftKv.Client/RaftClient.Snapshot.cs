@@ -26,7 +26,7 @@ public sealed partial class RaftClient
             {
                 try
                 {
-                    await Task.Delay(Backoff.Delay(attempt - 1), deadline.Token).ConfigureAwait(false);
+                    await Task.Delay(Backoff.ClientRetry.Delay(attempt - 1), deadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -116,7 +116,7 @@ public sealed partial class Replica
         _lastSnapshotIndex = snapshot.Metadata.Index;
         _logBytesSinceSnapshot = 0;
         FailWritesUpTo(snapshot.Metadata.Index);
-        _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
+        _log.LogInformation("Installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
     }
 
     /// <summary>
@@ -159,10 +159,10 @@ public sealed partial class Replica
         {
             _compactionFailed = false;
             _raft.Compact(stored);
-            _log.LogInformation("snapshot at index {Index} stored; log compacted", stored.Metadata.Index);
+            _log.LogInformation("Snapshot at index {Index} stored; log compacted", stored.Metadata.Index);
             return;
         }
-        _log.LogWarning("snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
+        _log.LogWarning("Snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
         _compactionRetryAt = _ticks + _options.CompactionRetryTicks;
         _compactionFailed = true;
     }
