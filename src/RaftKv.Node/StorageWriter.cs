@@ -118,7 +118,19 @@ public sealed class StorageWriter : IStorageQueue
             await DelayAsync(ct);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             // Serialised here, off the loop, from the frozen view the replica captured: the loop keeps applying meanwhile.
-            var snapshot = request.TakeSnapshot();
+            Snapshot snapshot;
+            try
+            {
+                snapshot = request.TakeSnapshot();
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A state larger than one snapshot array (2 GiB) cannot be serialised yet: keep the whole log and go on
+                // serving (the replica retries later) rather than stop the node, which would fail the same way on restart.
+                _log.LogError("cannot take the snapshot at index {Index}: {Reason}; the log is kept whole", request.Metadata.Index, ex.Message);
+                _report(StorageEvent.Compacted(request.Id, stored: null));
+                return;
+            }
             _storage.Compact(snapshot);
             Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             Writable();
