@@ -108,6 +108,9 @@ public sealed class PeerSender : IAsyncDisposable
     public long DroppedMessages =>
         Interlocked.Read(ref _droppedUnknown) + Interlocked.Read(ref _droppedRetired) + _links.Values.Sum(r => r.Link.Dropped);
 
+    /// <summary>Snapshot streams started so far, to every current peer (a repeated offer while one is under way starts none).</summary>
+    public long SnapshotStreamsStarted => _links.Values.Sum(r => r.Link.SnapshotStreams);
+
     /// <summary>Messages written to a peer's connection so far (handed to TCP; not proof of delivery).</summary>
     public long SentMessages => Interlocked.Read(ref _sentRetired) + _links.Values.Sum(r => r.Link.Sent);
 

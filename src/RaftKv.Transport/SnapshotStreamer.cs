@@ -29,15 +29,18 @@ internal sealed class SnapshotStreamer(int peerId, PeerAddress address, Transpor
     public long Started => Interlocked.Read(ref _started);
 
     /// <summary>
-    /// Sends <paramref name="message"/> (an InstallSnapshot) as a stream, unless the same snapshot of the same term is
-    /// on its way already (the core repeats it while it waits for an answer). A newer snapshot replaces an older one.
+    /// Sends <paramref name="message"/> (an InstallSnapshot) as a stream, unless one of this leader's term is on its way
+    /// already. The core repeats the message every election timeout while it waits for an answer, with its newest
+    /// snapshot: were a newer snapshot to restart the stream, a state that takes longer to send than the leader takes to
+    /// compact again would never arrive. The follower installs the one under way and is brought on from there (by the
+    /// log, or by the next snapshot). Only a message of another term (a new leadership) replaces the stream.
     /// </summary>
     public void Offer(Message message, CancellationToken linkStopping)
     {
         var metadata = message.Snapshot!.Metadata;
         if (_current is { } running && !running.Task.IsCompleted)
         {
-            if (running.Index == metadata.Index && running.SnapshotTerm == metadata.Term && running.Term == message.Term) return;
+            if (running.Term == message.Term) return;
             running.Stop.Cancel();
         }
         var stop = CancellationTokenSource.CreateLinkedTokenSource(linkStopping);

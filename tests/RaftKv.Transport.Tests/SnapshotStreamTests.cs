@@ -53,6 +53,24 @@ public sealed class SnapshotStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task A_newer_snapshot_offered_while_one_is_on_its_way_does_not_restart_the_stream()
+    {
+        await using var b = TestNode.Start(Small(1));
+        await using var fromA = new PeerSender(Small(0), new Dictionary<int, string> { [1] = $"127.0.0.1:{b.EndPoint.Port}" }, new CapturingLogger());
+        await Eventually.HoldsAsync(() => fromA.IsConnected(1), "the link is up");
+        var data = new byte[256 * FrameBytes];
+        new Random(5).NextBytes(data);
+
+        // The core repeats InstallSnapshot with its newest snapshot while it waits; here a compaction happened meanwhile.
+        fromA.Send(SnapshotMessage(index: 500, data));
+        fromA.Send(SnapshotMessage(index: 600, data));
+
+        var got = await b.ReceiveAsync();
+        got.Snapshot!.Metadata.Index.Should().Be(500, "the stream under way is finished, not restarted for the newer snapshot");
+        got.Snapshot.Data.Should().Equal(data);
+    }
+
+    [Fact]
     public async Task A_snapshot_stream_whose_checksum_does_not_match_is_refused_and_leaves_nothing_behind()
     {
         await using var b = TestNode.Start(Small(1));
