@@ -9,8 +9,18 @@ public sealed partial class Replica
     /// <summary>The node an operator or a shutdown last asked to take over, to tell a handover from a lost election.</summary>
     private int _handoverTarget = NodeIds.None;
 
+    /// <summary>Why that handover, when it is more than an operator's wish or a shutdown: the leader's own removal.</summary>
+    private string? _handoverPurpose;
+
     /// <summary>Each candidate's last vote or pre-vote request, so that a refusal can say what was asked.</summary>
     private readonly Dictionary<int, Message> _voteRequests = [];
+
+    /// <summary>Leadership is being handed to <paramref name="target"/>, for <paramref name="purpose"/> when that is worth saying.</summary>
+    private void NoteHandover(int target, string? purpose = null)
+    {
+        _handoverTarget = target;
+        _handoverPurpose = purpose;
+    }
 
     /// <summary>A message leaving this node: a vote decision is worth a line.</summary>
     private void TellOutgoing(Message m)
@@ -95,9 +105,12 @@ public sealed partial class Replica
     private string StepDownReason(ReplicaView before, SoftState soft)
     {
         var handover = _handoverTarget;
+        var purpose = _handoverPurpose;
         _handoverTarget = NodeIds.None;
+        _handoverPurpose = null;
         if (!_raft.Config.IsVoter(Id)) return "removed from the cluster's configuration";
-        if (soft.Term > before.Term && handover != NodeIds.None) return $"handed leadership to node {handover}, which started term {soft.Term}";
+        if (soft.Term > before.Term && handover != NodeIds.None)
+            return $"handed leadership to node {handover}, which started term {soft.Term}{(purpose is null ? "" : $" and {purpose}")}";
         if (soft.Term > before.Term) return $"saw term {soft.Term}, newer than its own (a node that could not hear it campaigned)";
         return "lost contact with a majority of voters for an election timeout (CheckQuorum)";
     }
