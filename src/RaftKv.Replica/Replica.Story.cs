@@ -64,7 +64,16 @@ public sealed partial class Replica
     /// <summary>A message arriving: a refused vote request of ours is worth a line (split votes show this way).</summary>
     private void TellIncoming(Message m)
     {
-        if (m.Type is MessageType.Vote or MessageType.PreVote) _voteRequests[m.From] = m;
+        if (m.Type is MessageType.Vote or MessageType.PreVote)
+        {
+            _voteRequests[m.From] = m;
+            // The core drops such a request without an answer (CheckQuorum's leader lease): say so here, as it will not.
+            if (m.Term > _raft.Term && !m.LeaderTransfer && _raft.InLeaderLease())
+            {
+                var leader = _raft.LeaderId == Id ? "this node" : $"node {_raft.LeaderId}";
+                ReplicaLog.IgnoredInLease(_log, m.Type == MessageType.PreVote ? "a pre-vote" : "a vote", m.From, m.Term, leader, _raft.Term);
+            }
+        }
         if (m.Type is not (MessageType.VoteResponse or MessageType.PreVoteResponse) || !m.Reject) return;
         if (_raft.Role is not (Role.Candidate or Role.PreCandidate)) return;
         ReplicaLog.RefusedUs(_log, m.From, m.Type == MessageType.PreVoteResponse ? "pre-vote" : "vote", m.Type == MessageType.PreVoteResponse ? _raft.Term + 1 : _raft.Term);

@@ -62,6 +62,24 @@ public sealed class ElectionStoryLogTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Follower_and_leader_say_they_ignored_a_pre_vote_while_they_hear_a_leader()
+    {
+        var cluster = new StoryCluster(3);
+        cluster.Elect(0);
+
+        cluster.Campaign(2); // as a node that cannot hear the leader would
+        cluster.Settle();
+
+        var story = Story(cluster);
+        story.Should().Contain(
+            "1: Ignored a pre-vote request of node 2 for term 2: node 0 leads term 1 and was heard from within the election timeout (leader lease)");
+        story.Should().Contain(
+            "0: Ignored a pre-vote request of node 2 for term 2: this node leads term 1 and was heard from within the election timeout (leader lease)");
+        cluster.Leader.Should().Be(0);
+        cluster[0].Core.Term.Should().Be(1, "the healthy leader was not disturbed");
+    }
+
+    [Fact]
     public void Split_vote_shows_as_each_candidate_refusing_the_other_and_an_election_without_winner()
     {
         var cluster = new StoryCluster(3);
