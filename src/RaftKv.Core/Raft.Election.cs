@@ -105,8 +105,11 @@ public sealed partial class Raft
         else BecomeLeader();
     }
 
-    /// <summary>True while we have heard from a leader within the (non-randomized) election timeout.</summary>
-    private bool InLeaderLease() =>
+    /// <summary>
+    /// True while we have heard from a leader within the (non-randomized) election timeout: vote and pre-vote
+    /// requests of a newer term are then ignored (thesis §6.2). Public so the replica's log can say so.
+    /// </summary>
+    public bool InLeaderLease() =>
         _options.CheckQuorum && LeaderId != NodeIds.None && _electionElapsed < _options.ElectionTicks;
 
     /// <summary>

@@ -188,6 +188,7 @@ public sealed partial class Replica
             call.Complete(Respond(call.Request, ClientStatus.BadRequest) with { Error = $"node {Id} is the only voter; it cannot be removed" });
             return;
         }
+        NoteHandover(target, "which will remove this node (a member remove of the leader)");
         _log.LogInformation("Asked to remove this node, the leader: handing leadership to node {Target} first", target);
         call.Complete(Respond(call.Request, ClientStatus.NotLeader, target) with
         {

@@ -9,8 +9,18 @@ public sealed partial class Replica
     /// <summary>The node an operator or a shutdown last asked to take over, to tell a handover from a lost election.</summary>
     private int _handoverTarget = NodeIds.None;
 
+    /// <summary>Why that handover, when it is more than an operator's wish or a shutdown: the leader's own removal.</summary>
+    private string? _handoverPurpose;
+
     /// <summary>Each candidate's last vote or pre-vote request, so that a refusal can say what was asked.</summary>
     private readonly Dictionary<int, Message> _voteRequests = [];
+
+    /// <summary>Leadership is being handed to <paramref name="target"/>, for <paramref name="purpose"/> when that is worth saying.</summary>
+    private void NoteHandover(int target, string? purpose = null)
+    {
+        _handoverTarget = target;
+        _handoverPurpose = purpose;
+    }
 
     /// <summary>A message leaving this node: a vote decision is worth a line.</summary>
     private void TellOutgoing(Message m)
@@ -54,7 +64,16 @@ public sealed partial class Replica
     /// <summary>A message arriving: a refused vote request of ours is worth a line (split votes show this way).</summary>
     private void TellIncoming(Message m)
     {
-        if (m.Type is MessageType.Vote or MessageType.PreVote) _voteRequests[m.From] = m;
+        if (m.Type is MessageType.Vote or MessageType.PreVote)
+        {
+            _voteRequests[m.From] = m;
+            // The core drops such a request without an answer (CheckQuorum's leader lease): say so here, as it will not.
+            if (m.Term > _raft.Term && !m.LeaderTransfer && _raft.InLeaderLease())
+            {
+                var leader = _raft.LeaderId == Id ? "this node" : $"node {_raft.LeaderId}";
+                ReplicaLog.IgnoredInLease(_log, m.Type == MessageType.PreVote ? "a pre-vote" : "a vote", m.From, m.Term, leader, _raft.Term);
+            }
+        }
         if (m.Type is not (MessageType.VoteResponse or MessageType.PreVoteResponse) || !m.Reject) return;
         if (_raft.Role is not (Role.Candidate or Role.PreCandidate)) return;
         ReplicaLog.RefusedUs(_log, m.From, m.Type == MessageType.PreVoteResponse ? "pre-vote" : "vote", m.Type == MessageType.PreVoteResponse ? _raft.Term + 1 : _raft.Term);
@@ -95,9 +114,12 @@ public sealed partial class Replica
     private string StepDownReason(ReplicaView before, SoftState soft)
     {
         var handover = _handoverTarget;
+        var purpose = _handoverPurpose;
         _handoverTarget = NodeIds.None;
+        _handoverPurpose = null;
         if (!_raft.Config.IsVoter(Id)) return "removed from the cluster's configuration";
-        if (soft.Term > before.Term && handover != NodeIds.None) return $"handed leadership to node {handover}, which started term {soft.Term}";
+        if (soft.Term > before.Term && handover != NodeIds.None)
+            return $"handed leadership to node {handover}, which started term {soft.Term}{(purpose is null ? "" : $" and {purpose}")}";
         if (soft.Term > before.Term) return $"saw term {soft.Term}, newer than its own (a node that could not hear it campaigned)";
         return "lost contact with a majority of voters for an election timeout (CheckQuorum)";
     }

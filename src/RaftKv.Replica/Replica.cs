@@ -132,7 +132,7 @@ public sealed partial class Replica
     public bool TransferLeadership(int target)
     {
         if (!_raft.TransferLeadership(target)) return false;
-        _handoverTarget = target;
+        NoteHandover(target);
         return true;
     }
 
@@ -160,7 +160,7 @@ public sealed partial class Replica
             handoff.Complete(NodeIds.None);
             return;
         }
-        _handoverTarget = target;
+        NoteHandover(target);
         _log.LogInformation("Shutting down; handing leadership to node {Target}", target);
         _shutdown = handoff;
     }

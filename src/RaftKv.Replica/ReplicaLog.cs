@@ -44,4 +44,7 @@ internal static partial class ReplicaLog
 
     [LoggerMessage(111, LogLevel.Information, "Node {Voter} refused its {Kind} for term {Term}")]
     public static partial void RefusedUs(ILogger logger, int voter, string kind, long term);
+
+    [LoggerMessage(112, LogLevel.Information, "Ignored {Kind} request of node {Candidate} for term {Term}: {Leader} leads term {CurrentTerm} and was heard from within the election timeout (leader lease)")]
+    public static partial void IgnoredInLease(ILogger logger, string kind, int candidate, long term, string leader, long currentTerm);
 }

@@ -63,6 +63,8 @@ public sealed partial class CliHelpTests
         return found;
     }
 
+    private static int CountOf(string text, string word) => (text.Length - text.Replace(word, "", StringComparison.Ordinal).Length) / word.Length;
+
     private static string[] Words(string path) => path.Length == 0 ? [] : path.Split(' ');
 
     /// <summary>The rows of a help section: the indented lines after <paramref name="title"/> up to the next blank line.</summary>
@@ -94,6 +96,8 @@ public sealed partial class CliHelpTests
                 AngleBracketName().IsMatch(row.Split("  ")[0]).Should().BeFalse($"{path}: '{row}' names its value in raftctl's notation, not <VALUE>");
             foreach (var argument in Section(page.Out, "Arguments:").Select(r => r.Split(' ')[0]))
                 shape.Should().Contain(argument, $"{path}'s argument {argument} appears in its usage line");
+            foreach (var row in Section(page.Out, "Options:").Concat(Section(page.Out, "Arguments:")))
+                CountOf(row, "default:").Should().BeLessThanOrEqualTo(1, $"{path}: '{row}' says its default once");
         }
     }
 

@@ -72,11 +72,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             // "Transfer leadership to…" from a follower's page: the third node leads, and the page shows it.
             var third = Enumerable.Range(0, cluster.Count).Single(i => i != leader.Id && i != watched);
             await page.WaitForSelectorAsync($"#transfer-target option[value='{third}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+            var thirdLines = cluster.Node(third).Output.LineCount;
             await page.SelectOptionAsync("#transfer-target", third.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await page.ClickAsync("#transfer");
             await page.WaitForFunctionAsync($"() => document.querySelector('#action-message').textContent === 'node {third} is the leader'");
             await page.WaitForFunctionAsync($"() => document.querySelector('#leader').dataset.leader === '{third}'");
-            (await cluster.TryStatusAsync(third, ct))!.Role.Should().Be("leader");
+            await cluster.WaitForLogAsync(third, "Became leader in term", TimeSpan.FromSeconds(30), ct, thirdLines);
 
             // Ctrl+C of the leader process: the page shows the new leader within 2 s.
             var clock = Stopwatch.StartNew();

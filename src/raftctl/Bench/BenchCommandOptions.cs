@@ -65,7 +65,7 @@ public sealed class BenchCommandOptions
 
     public Option<string> Prefix { get; } = new("--prefix")
     {
-        Description = $"Key prefix of every key bench writes and reads, so its keys stay apart from real data [default: {BenchOptions.DefaultPrefix}]",
+        Description = "Key prefix of every key bench writes and reads, so its keys stay apart from real data",
         HelpName = "PREFIX",
         DefaultValueFactory = _ => BenchOptions.DefaultPrefix,
     };

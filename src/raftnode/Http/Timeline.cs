@@ -29,8 +29,12 @@ public sealed class Timeline
 
     private void OnViewChanged(ReplicaView before, ReplicaView after)
     {
+        // A candidate whose election had no winner campaigns again: at once without PreVote, or (the default) by
+        // asking for pre-votes first, which shows as candidate -> pre-candidate.
         if (after.Role == Role.Candidate && before.Role == Role.Candidate && after.Term > before.Term)
             Add(after.Term, "splitvote", $"No winner in term {before.Term} (split vote); node {_self} tries again in term {after.Term}");
+        else if (before.Role == Role.Candidate && after.Role == Role.PreCandidate)
+            Add(after.Term, "splitvote", $"No winner in term {before.Term} (split vote, or too few voters reachable); node {_self} asks for pre-votes again");
         else if (after.Role == Role.Candidate && before.Role != Role.Candidate)
             Add(after.Term, "election", $"Node {_self} started an election for term {after.Term}");
         if (before.Role == Role.Leader && after.Role != Role.Leader)

@@ -1,4 +1,6 @@
 using RaftKv.Core;
+using RaftKv.Protocol;
+using RaftKv.Replica.Io;
 using Xunit.Abstractions;
 
 namespace RaftKv.Replica.Tests.Story;
@@ -60,6 +62,24 @@ public sealed class ElectionStoryLogTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Follower_and_leader_say_they_ignored_a_pre_vote_while_they_hear_a_leader()
+    {
+        var cluster = new StoryCluster(3);
+        cluster.Elect(0);
+
+        cluster.Campaign(2); // as a node that cannot hear the leader would
+        cluster.Settle();
+
+        var story = Story(cluster);
+        story.Should().Contain(
+            "1: Ignored a pre-vote request of node 2 for term 2: node 0 leads term 1 and was heard from within the election timeout (leader lease)");
+        story.Should().Contain(
+            "0: Ignored a pre-vote request of node 2 for term 2: this node leads term 1 and was heard from within the election timeout (leader lease)");
+        cluster.Leader.Should().Be(0);
+        cluster[0].Core.Term.Should().Be(1, "the healthy leader was not disturbed");
+    }
+
+    [Fact]
     public void Split_vote_shows_as_each_candidate_refusing_the_other_and_an_election_without_winner()
     {
         var cluster = new StoryCluster(3);
@@ -110,6 +130,33 @@ public sealed class ElectionStoryLogTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Leader_asked_to_remove_itself_says_it_handed_over_for_its_removal_and_then_that_it_was_removed()
+    {
+        var cluster = new StoryCluster(3);
+        cluster.Elect(0);
+
+        var first = new Call(new ClientRequest { Op = ClientOp.MemberRemove, NodeId = 0 });
+        cluster[0].Submit(first);
+        cluster[0].Flush();
+        cluster.Settle();
+        first.Answer!.Status.Should().Be(ClientStatus.NotLeader, "the leader hands over first and sends the client to its successor");
+        var successor = cluster.Leader!.Value;
+        successor.Should().NotBe(0);
+        var retry = new Call(new ClientRequest { Op = ClientOp.MemberRemove, NodeId = 0 });
+        cluster[successor].Submit(retry);
+        cluster[successor].Flush();
+        cluster.Settle();
+        cluster.Tick();
+
+        retry.Answer!.Status.Should().Be(ClientStatus.Ok);
+        var story = Story(cluster);
+        story.Should().Contain($"0: Asked to remove this node, the leader: handing leadership to node {successor} first");
+        story.Should().Contain(
+            $"0: Stepped down as leader of term 1: handed leadership to node {successor}, which started term 2 and which will remove this node (a member remove of the leader)");
+        story.Should().Contain(l => l.StartsWith("0: This node (0) was removed from the cluster", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Leader_that_hands_over_says_it_stepped_down_for_the_transfer()
     {
         var cluster = new StoryCluster(3);
@@ -121,6 +168,14 @@ public sealed class ElectionStoryLogTests(ITestOutputHelper output)
 
         cluster.Leader.Should().Be(2);
         Story(cluster).Should().Contain("0: Stepped down as leader of term 1: handed leadership to node 2, which started term 2");
+    }
+
+    private sealed class Call(ClientRequest request) : IClientCall
+    {
+        public ClientRequest Request { get; } = request;
+        public bool GaveUp => false;
+        public ClientResponse? Answer { get; private set; }
+        public void Complete(ClientResponse response) => Answer = response;
     }
 
     /// <summary>Every node's lines, "id: message", after checking that each is a sentence (starts with a capital letter).</summary>
