@@ -64,7 +64,7 @@ public sealed class HttpEndpointTests(ITestOutputHelper output)
         status.Voters.Should().Equal(0, 1, 2);
         var op = await cluster.TryStatusAsync(leader.Id, ct);
         var names = JsonDocument.Parse(body).RootElement.EnumerateObject().Select(p => p.Name).ToHashSet();
-        names.Should().BeEquivalentTo(["id", "address", "role", "term", "leaderId", "firstIndex", "lastIndex", "commitIndex", "appliedIndex", "voters", "learners", "clusterId", "members", "bootstrapServers"]);
+        names.Should().BeEquivalentTo(["id", "address", "role", "term", "leaderId", "firstIndex", "lastIndex", "commitIndex", "appliedIndex", "snapshotIndex", "diskBytes", "voters", "learners", "clusterId", "members", "bootstrapServers"]);
         op!.CommitIndex.Should().BeGreaterThanOrEqualTo(status.CommitIndex);
     });
 
