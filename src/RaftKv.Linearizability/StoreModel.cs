@@ -1,0 +1,292 @@
+using System.Globalization;
+
+namespace RaftKv.Linearizability;
+
+/// <summary>
+/// The sequential specification the search checks against: a few keys of the store, each with a value, a
+/// version and the write that left it (its mod revision), every key absent at first. States are interned to
+/// small integers so that the search and its cache deal in numbers.
+/// </summary>
+/// <remarks>
+/// <para>A plain register (one key, only unguarded sets, deletes and gets of values) keeps the state as the
+/// interned value itself, which is all it needs. Versions are counted only when some operation looks at one, and
+/// writers are kept only when some operation looks at a mod revision, so that states which no operation can
+/// tell apart stay one state for the cache.</para>
+/// <para>Mod revisions: an acknowledged write says which revision it got (<see cref="Operation.Revision"/>), and a
+/// write of unknown outcome takes the revision a read saw with its value when it is the only such write that
+/// could have written it (<see cref="KeyHistory"/> works that out). A write whose revision stays unknown matches
+/// any revision no other write on the key claims: that may accept, never refuse, a history it cannot decide.</para>
+/// </remarks>
+internal sealed class StoreModel
+{
+    private readonly SearchOp[] ops;
+    private readonly string[] keys;
+    private readonly IReadOnlyList<string?> values;
+    private readonly bool plain;
+    private readonly bool trackVersion;
+    private readonly bool trackWriter;
+    private readonly HashSet<long>[] claimed;
+    private readonly CompiledOp[] compiled;
+    private readonly List<KeyState[]> states = [];
+    private readonly Dictionary<KeyState[], int> stateIds = new(new StatesComparer());
+    private readonly Dictionary<long, int> memo = [];
+
+    public StoreModel(SearchOp[] ops, string[] keys, IReadOnlyList<string?> values, Func<string?, int> valueId, bool plain, bool trackVersion, bool trackWriter)
+    {
+        this.ops = ops;
+        this.keys = keys;
+        this.values = values;
+        this.plain = plain;
+        this.trackVersion = trackVersion;
+        this.trackWriter = trackWriter;
+        var keyIndex = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
+        claimed = [.. keys.Select(_ => new HashSet<long>())];
+        compiled = new CompiledOp[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            compiled[i] = CompiledOp.From(ops[i], keyIndex, valueId);
+            if (ops[i].Revision != 0)
+            {
+                foreach (int key in compiled[i].WrittenKeys())
+                {
+                    claimed[key].Add(ops[i].Revision);
+                }
+            }
+        }
+
+        if (!plain)
+        {
+            Intern([.. keys.Select(_ => KeyState.Absent)]);
+        }
+    }
+
+    /// <summary>The state every key starts in: absent.</summary>
+    public static int Initial => 0;
+
+    /// <summary>The state after <paramref name="op"/> in <paramref name="state"/>, or -1 when what it saw or did cannot happen there.</summary>
+    public int Step(int state, int op, bool skip)
+    {
+        if (skip)
+        {
+            return state;
+        }
+
+        var source = ops[op];
+        if (plain)
+        {
+            return source.Kind switch
+            {
+                OpKind.Set => source.Value,
+                OpKind.Delete => 0,
+                _ => source.Value == state ? state : -1,
+            };
+        }
+
+        long memoKey = ((long)state * ops.Length) + op;
+        if (memo.TryGetValue(memoKey, out int known))
+        {
+            return known;
+        }
+
+        int result = Compute(states[state], op);
+        memo.Add(memoKey, result);
+        return result;
+    }
+
+    /// <summary>The state in words, for counterexamples.</summary>
+    public string Describe(int state)
+    {
+        if (plain)
+        {
+            return OperationText.State(values[state]);
+        }
+
+        var parts = new List<string>();
+        var keyStates = states[state];
+        for (int k = 0; k < keys.Length; k++)
+        {
+            var s = keyStates[k];
+            string text = OperationText.State(values[s.Value]);
+            var extra = new List<string>();
+            if (trackVersion && s.Value != 0)
+            {
+                extra.Add($"version {s.Version.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (trackWriter && s.Value != 0)
+            {
+                long revision = ops[s.Writer].Revision;
+                extra.Add(revision != 0 ? $"modRevision {revision.ToString(CultureInfo.InvariantCulture)}" : "modRevision unknown");
+            }
+
+            text += extra.Count > 0 ? $" ({string.Join(", ", extra)})" : string.Empty;
+            parts.Add(keys.Length == 1 ? text : $"\"{keys[k]}\" = {text}");
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private int Compute(KeyState[] current, int op)
+    {
+        var source = ops[op];
+        var c = compiled[op];
+        var outcome = source.Source.Outcome;
+        switch (source.Kind)
+        {
+            case OpKind.Get:
+                return Shows(current[c.Key], c.Key, c.Seen!) ? stateIds[current] : -1;
+            case OpKind.Set or OpKind.Delete:
+                if (source.Source.Guard is { } guard)
+                {
+                    bool holds = Holds(current[c.Key], c.Key, guard, c.GuardValue);
+                    if (outcome == OpOutcome.ConditionFailed)
+                    {
+                        return !holds && (c.Seen is null || Shows(current[c.Key], c.Key, c.Seen)) ? stateIds[current] : -1;
+                    }
+
+                    if (!holds)
+                    {
+                        return outcome == OpOutcome.Ok ? -1 : stateIds[current];
+                    }
+                }
+
+                var next = (KeyState[])current.Clone();
+                next[c.Key] = Write(current[c.Key], source.Kind == OpKind.Set ? source.Value : 0, op);
+                return Intern(next);
+            default:
+                return Transaction(current, op, c);
+        }
+    }
+
+    private int Transaction(KeyState[] current, int op, CompiledOp c)
+    {
+        bool succeeded = c.Compares.All(cmp => Compare(current[cmp.Key], cmp));
+        var source = ops[op].Source;
+        if (source.Outcome == OpOutcome.Ok && succeeded != source.Succeeded)
+        {
+            return -1;
+        }
+
+        var next = (KeyState[])current.Clone();
+        int read = 0;
+        foreach (var step in succeeded ? c.Success : c.Failure)
+        {
+            switch (step.Kind)
+            {
+                case OpKind.Get:
+                    if (source.Outcome == OpOutcome.Ok && !Shows(next[step.Key], step.Key, c.Reads[read]))
+                    {
+                        return -1;
+                    }
+
+                    read++;
+                    break;
+                case OpKind.Set:
+                    next[step.Key] = Write(next[step.Key], step.Value, op);
+                    break;
+                default:
+                    next[step.Key] = Write(next[step.Key], 0, op);
+                    break;
+            }
+        }
+
+        return Intern(next);
+    }
+
+    /// <summary>A key after a write of <paramref name="value"/> (0: a delete) by <paramref name="op"/>.</summary>
+    private KeyState Write(KeyState key, int value, int op)
+    {
+        if (value == 0)
+        {
+            return KeyState.Absent;
+        }
+
+        long version = trackVersion ? (key.Value == 0 ? 1 : key.Version + 1) : 0;
+        return new KeyState(value, version, trackWriter ? op : -1);
+    }
+
+    /// <summary>Whether the key is as a read showed it: its value, and its version and mod revision when recorded.</summary>
+    private bool Shows(KeyState key, int keyIndex, CompiledRead read) =>
+        key.Value == read.Value
+        && (read.Version is not { } version || Version(key) == version)
+        && (read.ModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision));
+
+    private bool Holds(KeyState key, int keyIndex, Guard guard, int guardValue)
+    {
+        if (guard.IfAbsent)
+        {
+            return key.Value == 0;
+        }
+
+        return (guard.IfVersion is not { } version || Version(key) == version)
+            && (guard.IfModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision))
+            && (guard.IfValue is null || (key.Value != 0 && key.Value == guardValue));
+    }
+
+    private bool Compare(KeyState key, CompiledCompare cmp)
+    {
+        bool equal;
+        switch (cmp.Target)
+        {
+            case CompareTarget.Value:
+                equal = key.Value != 0 && key.Value == cmp.Value;
+                break;
+            case CompareTarget.ModRevision:
+                equal = ModRevisionIs(key, cmp.Key, cmp.Number);
+                break;
+            default:
+                long version = Version(key);
+                return cmp.Op switch
+                {
+                    CompareOp.Equal => version == cmp.Number,
+                    CompareOp.NotEqual => version != cmp.Number,
+                    CompareOp.Less => version < cmp.Number,
+                    _ => version > cmp.Number,
+                };
+        }
+
+        return cmp.Op == CompareOp.Equal ? equal : !equal;
+    }
+
+    private static long Version(KeyState key) => key.Value == 0 ? 0 : key.Version;
+
+    private bool ModRevisionIs(KeyState key, int keyIndex, long revision)
+    {
+        if (key.Value == 0)
+        {
+            return revision == 0;
+        }
+
+        long written = ops[key.Writer].Revision;
+        return written != 0 ? written == revision : revision != 0 && !claimed[keyIndex].Contains(revision);
+    }
+
+    private int Intern(KeyState[] state)
+    {
+        if (stateIds.TryGetValue(state, out int id))
+        {
+            return id;
+        }
+
+        id = states.Count;
+        states.Add(state);
+        stateIds.Add(state, id);
+        return id;
+    }
+
+    private sealed class StatesComparer : IEqualityComparer<KeyState[]>
+    {
+        public bool Equals(KeyState[]? x, KeyState[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(KeyState[] obj)
+        {
+            var hash = default(HashCode);
+            foreach (var key in obj)
+            {
+                hash.Add(key);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}
