@@ -140,13 +140,11 @@ public sealed class History
         Finish(handle, op => op with { Outcome = OpOutcome.ConditionFailed, Seen = seen });
 
     /// <summary>Records an Ok transaction: which branch ran, what its gets read (in order), and its revision when known.</summary>
-    public void CompleteTxn(int handle, bool succeeded, IReadOnlyList<KeyRead> reads, long? revision = null)
-    {
-        ArgumentNullException.ThrowIfNull(reads);
+    /// <param name="reads">What the branch's gets read; null when the answer did not say (replayed from the session).</param>
+    public void CompleteTxn(int handle, bool succeeded, IReadOnlyList<KeyRead>? reads, long? revision = null) =>
         Finish(handle, op => op.Kind == OpKind.Txn
-            ? op with { Outcome = OpOutcome.Ok, Succeeded = succeeded, Reads = [.. reads], Revision = revision }
+            ? op with { Outcome = OpOutcome.Ok, Succeeded = succeeded, Reads = reads is null ? null : [.. reads], Revision = revision }
             : throw new ArgumentException($"Only a Txn completes as one; this is a {op.Kind}.", nameof(handle)));
-    }
 
     private int Add(Operation op)
     {

@@ -186,9 +186,9 @@ internal sealed class KeyHistory
     }
 
     /// <summary>
-    /// The revisions of writes that did not say theirs (unknown outcome), learned from reads: a read that saw
-    /// value V with mod revision R, where no write claims R, saw a write of V of unknown revision; when exactly
-    /// one such write of V to that key exists, R is its revision.
+    /// The revisions of writes that did not say theirs (unknown outcome, or not recorded), learned from reads: a
+    /// read that saw value V with mod revision R, where no write claims R, saw a write of V of unknown revision;
+    /// when exactly one such write of V to that key began before the read ended, R is its revision.
     /// </summary>
     private static Dictionary<Operation, long> InferRevisions(Operation[] reported)
     {
@@ -210,14 +210,15 @@ internal sealed class KeyHistory
             }
         }
 
-        foreach (var (key, read) in Observations(reported))
+        foreach (var (key, read, seenBy) in Observations(reported))
         {
             if (read is not { Value: { } value, ModRevision: { } revision } || claimed.Contains((key, revision)))
             {
                 continue;
             }
 
-            var candidates = unrevised.Where(u => u.Key == key && u.Value == value).Select(u => u.Op).Distinct().ToList();
+            // Only a write that began before the read ended can be the one it saw.
+            var candidates = unrevised.Where(u => u.Key == key && u.Value == value && u.Op.Start <= seenBy.End).Select(u => u.Op).Distinct().ToList();
             if (candidates.Count == 1 && !inferred.ContainsKey(candidates[0]))
             {
                 inferred[candidates[0]] = revision;
@@ -245,14 +246,14 @@ internal sealed class KeyHistory
         }
     }
 
-    /// <summary>Every (key, read) an answer showed.</summary>
-    private static IEnumerable<(string Key, KeyRead Read)> Observations(Operation[] reported)
+    /// <summary>Every (key, read) an answer showed, with the operation whose answer it was.</summary>
+    private static IEnumerable<(string Key, KeyRead Read, Operation SeenBy)> Observations(Operation[] reported)
     {
         foreach (var op in reported)
         {
             if (op.Seen is { } seen)
             {
-                yield return (op.Key, seen);
+                yield return (op.Key, seen, op);
             }
 
             if (op.Kind == OpKind.Txn && op.Reads is { } reads && op.Succeeded is { } succeeded)
@@ -260,7 +261,7 @@ internal sealed class KeyHistory
                 var gets = op.Txn!.Branch(succeeded).Where(s => s.Kind == OpKind.Get).ToList();
                 for (int i = 0; i < gets.Count && i < reads.Count; i++)
                 {
-                    yield return (gets[i].Key, reads[i]);
+                    yield return (gets[i].Key, reads[i], op);
                 }
             }
         }

@@ -41,7 +41,10 @@ public sealed record Operation(int Client, OpKind Kind, string Key, string? Valu
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Succeeded { get; init; }
 
-    /// <summary>Txn that is Ok: what each Get step of the branch that ran read, in order.</summary>
+    /// <summary>
+    /// Txn that is Ok: what each Get step of the branch that ran read, in order; null when not known (an answer
+    /// replayed from the session says only which branch ran), and then not checked.
+    /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<KeyRead>? Reads { get; init; }
 

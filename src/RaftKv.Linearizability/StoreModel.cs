@@ -12,10 +12,14 @@ namespace RaftKv.Linearizability;
 /// interned value itself, which is all it needs. Versions are counted only when some operation looks at one, and
 /// writers are kept only when some operation looks at a mod revision, so that states which no operation can
 /// tell apart stay one state for the cache.</para>
-/// <para>Mod revisions: an acknowledged write says which revision it got (<see cref="Operation.Revision"/>), and a
-/// write of unknown outcome takes the revision a read saw with its value when it is the only such write that
-/// could have written it (<see cref="KeyHistory"/> works that out). A write whose revision stays unknown matches
-/// any revision no other write on the key claims: that may accept, never refuse, a history it cannot decide.</para>
+/// <para>Mod revisions: an acknowledged write may say which revision it got (<see cref="Operation.Revision"/>), and a
+/// write that did not say takes the revision a read saw with its value when it is the only write that could have
+/// written it (<see cref="KeyHistory"/> works that out). When the write that left a key still has no known
+/// revision, a comparison of the key's mod revision with a revision no other write claims cannot be decided: it
+/// is then taken as whatever the answer says (a guard that held for an acknowledged write, failed for "condition
+/// failed", a read that saw it, a transaction's branch), and a transaction of unknown outcome as succeeding. So
+/// an undecidable revision may let a wrong history pass, and fails a right one only when a transaction of unknown
+/// outcome both turns on it and writes in its failure branch; record revisions to avoid both.</para>
 /// </remarks>
 internal sealed class StoreModel
 {
@@ -138,13 +142,14 @@ internal sealed class StoreModel
             case OpKind.Set or OpKind.Delete:
                 if (source.Source.Guard is { } guard)
                 {
-                    bool holds = Holds(current[c.Key], c.Key, guard, c.GuardValue);
+                    // An undecidable guard (a revision of a write whose own is unknown) lets the answer decide.
+                    bool? holds = Holds(current[c.Key], c.Key, guard, c.GuardValue);
                     if (outcome == OpOutcome.ConditionFailed)
                     {
-                        return !holds && (c.Seen is null || Shows(current[c.Key], c.Key, c.Seen)) ? stateIds[current] : -1;
+                        return holds != true && (c.Seen is null || Shows(current[c.Key], c.Key, c.Seen)) ? stateIds[current] : -1;
                     }
 
-                    if (!holds)
+                    if (holds == false)
                     {
                         return outcome == OpOutcome.Ok ? -1 : stateIds[current];
                     }
@@ -160,13 +165,20 @@ internal sealed class StoreModel
 
     private int Transaction(KeyState[] current, int op, CompiledOp c)
     {
-        bool succeeded = c.Compares.All(cmp => Compare(current[cmp.Key], cmp));
+        bool? holds = true;
+        foreach (var cmp in c.Compares)
+        {
+            holds = And(holds, Compare(current[cmp.Key], cmp));
+        }
+
         var source = ops[op].Source;
-        if (source.Outcome == OpOutcome.Ok && succeeded != source.Succeeded)
+        if (source.Outcome == OpOutcome.Ok && holds is { } known && known != source.Succeeded)
         {
             return -1;
         }
 
+        // Undecidable comparisons of a transaction of unknown outcome: taken as holding (see the class remarks).
+        bool succeeded = source.Outcome == OpOutcome.Ok ? source.Succeeded!.Value : holds ?? true;
         var next = (KeyState[])current.Clone();
         int read = 0;
         foreach (var step in succeeded ? c.Success : c.Failure)
@@ -174,7 +186,7 @@ internal sealed class StoreModel
             switch (step.Kind)
             {
                 case OpKind.Get:
-                    if (source.Outcome == OpOutcome.Ok && !Shows(next[step.Key], step.Key, c.Reads[read]))
+                    if (source.Outcome == OpOutcome.Ok && read < c.Reads.Length && !Shows(next[step.Key], step.Key, c.Reads[read]))
                     {
                         return -1;
                     }
@@ -205,27 +217,48 @@ internal sealed class StoreModel
         return new KeyState(value, version, trackWriter ? op : -1);
     }
 
-    /// <summary>Whether the key is as a read showed it: its value, and its version and mod revision when recorded.</summary>
+    /// <summary>
+    /// Whether the key is as a read showed it: its value, and its version and mod revision when recorded. A mod
+    /// revision that cannot be decided (the write's own is unknown) is taken as shown.
+    /// </summary>
     private bool Shows(KeyState key, int keyIndex, CompiledRead read) =>
         key.Value == read.Value
         && (read.Version is not { } version || Version(key) == version)
-        && (read.ModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision));
+        && (read.ModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision) != false);
 
-    private bool Holds(KeyState key, int keyIndex, Guard guard, int guardValue)
+    /// <summary>Whether the guard holds: true, false, or null when it turns on a revision that cannot be decided.</summary>
+    private bool? Holds(KeyState key, int keyIndex, Guard guard, int guardValue)
     {
         if (guard.IfAbsent)
         {
             return key.Value == 0;
         }
 
-        return (guard.IfVersion is not { } version || Version(key) == version)
-            && (guard.IfModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision))
-            && (guard.IfValue is null || (key.Value != 0 && key.Value == guardValue));
+        bool? holds = true;
+        if (guard.IfVersion is { } version)
+        {
+            holds = And(holds, Version(key) == version);
+        }
+
+        if (guard.IfModRevision is { } revision)
+        {
+            holds = And(holds, ModRevisionIs(key, keyIndex, revision));
+        }
+
+        if (guard.IfValue is not null)
+        {
+            holds = And(holds, key.Value != 0 && key.Value == guardValue);
+        }
+
+        return holds;
     }
 
-    private bool Compare(KeyState key, CompiledCompare cmp)
+    /// <summary>Three-valued and: false wins, then undecided (null), then true.</summary>
+    private static bool? And(bool? a, bool? b) => a == false || b == false ? false : a is null || b is null ? null : true;
+
+    private bool? Compare(KeyState key, CompiledCompare cmp)
     {
-        bool equal;
+        bool? equal;
         switch (cmp.Target)
         {
             case CompareTarget.Value:
@@ -250,7 +283,12 @@ internal sealed class StoreModel
 
     private static long Version(KeyState key) => key.Value == 0 ? 0 : key.Version;
 
-    private bool ModRevisionIs(KeyState key, int keyIndex, long revision)
+    /// <summary>
+    /// Whether the key's mod revision is <paramref name="revision"/>: decided when the write that left the key has
+    /// a known revision (or the key is absent: 0); when its revision is unknown, false for 0 and for revisions other
+    /// writes of the key claim, and undecided (null) otherwise.
+    /// </summary>
+    private bool? ModRevisionIs(KeyState key, int keyIndex, long revision)
     {
         if (key.Value == 0)
         {
@@ -258,7 +296,12 @@ internal sealed class StoreModel
         }
 
         long written = ops[key.Writer].Revision;
-        return written != 0 ? written == revision : revision != 0 && !claimed[keyIndex].Contains(revision);
+        if (written != 0)
+        {
+            return written == revision;
+        }
+
+        return revision == 0 || claimed[keyIndex].Contains(revision) ? false : null;
     }
 
     private int Intern(KeyState[] state)
