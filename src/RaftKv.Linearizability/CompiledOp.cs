@@ -35,15 +35,4 @@ internal sealed record CompiledOp(
         int guardValue = source.Guard?.IfValue is { } v ? valueId(v) : 0;
         return new CompiledOp(keys[source.Key], seen, guardValue, [], [], [], []);
     }
-
-    /// <summary>The keys this operation writes when it takes effect (a Txn: in the branch that ran, or either when unknown).</summary>
-    public IEnumerable<int> WrittenKeys()
-    {
-        if (Key >= 0)
-        {
-            return [Key];
-        }
-
-        return Success.Concat(Failure).Where(s => s.Kind != OpKind.Get).Select(s => s.Key).Distinct();
-    }
 }

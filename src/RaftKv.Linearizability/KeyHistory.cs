@@ -21,10 +21,10 @@ internal sealed class KeyHistory
     public string[] Keys { get; }
 
     /// <summary>The keys as a counterexample names them: <c>key "a"</c> or <c>keys "a", "b"</c>.</summary>
-    public string Name => (Keys.Length == 1 ? "key " : "keys ") + Quoted;
+    public string Name => Keys.Length == 0 ? "transactions on no key" : (Keys.Length == 1 ? "key " : "keys ") + Quoted;
 
     /// <summary>The keys quoted: <c>"a"</c>, or <c>"a"+"b"</c> for keys tied together.</summary>
-    public string Quoted => string.Join("+", Keys.Select(k => $"\"{k}\""));
+    public string Quoted => Keys.Length == 0 ? "(no key)" : string.Join("+", Keys.Select(k => $"\"{k}\""));
 
     /// <summary>Every operation on the object that may have taken effect, as recorded; what a counterexample quotes.</summary>
     public IReadOnlyList<Operation> Reported { get; }
@@ -44,7 +44,10 @@ internal sealed class KeyHistory
     /// </summary>
     public bool IsPlainRegister { get; private init; }
 
-    public static KeyHistory Build(string[] keys, IReadOnlyList<Operation> operations)
+    /// <param name="keys">The object's keys; none for transactions that touch no key.</param>
+    /// <param name="operations">Every operation on them.</param>
+    /// <param name="recordedRevisions">Every revision recorded by any operation of the whole history (each is one log entry's).</param>
+    public static KeyHistory Build(string[] keys, IReadOnlyList<Operation> operations, IReadOnlySet<long> recordedRevisions)
     {
         var reported = operations.Where(o => o.Outcome != OpOutcome.Failed).ToArray();
         bool plain = keys.Length == 1 && reported.All(IsPlain);
@@ -67,10 +70,10 @@ internal sealed class KeyHistory
             return id;
         }
 
-        var ops = plain ? PlainOps(reported, ValueId) : ModelOps(reported, ValueId);
+        var ops = plain ? PlainOps(reported, ValueId) : ModelOps(reported, ValueId, recordedRevisions);
         bool trackVersion = reported.Any(LooksAtVersion);
         bool trackWriter = reported.Any(LooksAtModRevision);
-        var model = new StoreModel(ops, keys, values, ValueId, plain, trackVersion, trackWriter);
+        var model = new StoreModel(ops, keys, values, ValueId, plain, trackVersion, trackWriter, recordedRevisions);
 
         // Interning may have grown the table (values only compared with, never written): take it again.
         return new KeyHistory(keys, reported, ops, [.. values], model) { IsPlainRegister = plain };
@@ -140,7 +143,7 @@ internal sealed class KeyHistory
         return [.. ops];
     }
 
-    private static SearchOp[] ModelOps(Operation[] reported, Func<string?, int> valueId)
+    private static SearchOp[] ModelOps(Operation[] reported, Func<string?, int> valueId, IReadOnlySet<long> recordedRevisions)
     {
         // Anything answered that depends on the state is an observation; an unconditional write is not.
         long lastObservationEnd = reported
@@ -148,7 +151,7 @@ internal sealed class KeyHistory
             .Select(o => o.End)
             .DefaultIfEmpty(long.MinValue)
             .Max();
-        var inferred = InferRevisions(reported);
+        var inferred = InferRevisions(reported, recordedRevisions);
         var ops = new List<SearchOp>(reported.Length);
         foreach (var op in reported)
         {
@@ -190,20 +193,16 @@ internal sealed class KeyHistory
     /// read that saw value V with mod revision R, where no write claims R, saw a write of V of unknown revision;
     /// when exactly one such write of V to that key began before the read ended, R is its revision.
     /// </summary>
-    private static Dictionary<Operation, long> InferRevisions(Operation[] reported)
+    private static Dictionary<Operation, long> InferRevisions(Operation[] reported, IReadOnlySet<long> recordedRevisions)
     {
         var inferred = new Dictionary<Operation, long>(ReferenceEqualityComparer.Instance);
-        var claimed = new HashSet<(string Key, long Revision)>();
+        var claimed = new HashSet<long>(recordedRevisions);
         var unrevised = new List<(string Key, string Value, Operation Op)>();
         foreach (var op in reported)
         {
             foreach (var (key, value) in Writes(op))
             {
-                if (op.Revision is { } revision)
-                {
-                    claimed.Add((key, revision));
-                }
-                else if (value is not null)
+                if (op.Revision is null && value is not null)
                 {
                     unrevised.Add((key, value, op));
                 }
@@ -212,7 +211,7 @@ internal sealed class KeyHistory
 
         foreach (var (key, read, seenBy) in Observations(reported))
         {
-            if (read is not { Value: { } value, ModRevision: { } revision } || claimed.Contains((key, revision)))
+            if (read is not { Value: { } value, ModRevision: { } revision } || claimed.Contains(revision))
             {
                 continue;
             }
@@ -222,7 +221,7 @@ internal sealed class KeyHistory
             if (candidates.Count == 1 && !inferred.ContainsKey(candidates[0]))
             {
                 inferred[candidates[0]] = revision;
-                claimed.Add((key, revision));
+                claimed.Add(revision);
             }
         }
 

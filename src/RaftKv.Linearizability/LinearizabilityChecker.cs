@@ -137,13 +137,13 @@ public static class LinearizabilityChecker
             }
         }
 
-        // A transaction that touches no key (empty) constrains nothing and belongs to no object.
+        // Transactions that touch no key still answer which branch ran: they are one object with no keys, first.
+        var recorded = history.Where(op => op.Outcome != OpOutcome.Failed && op.Revision is not null).Select(op => op.Revision!.Value).ToHashSet();
         return history
-            .Where(op => KeysOf(op).Count > 0)
-            .GroupBy(op => Root(KeysOf(op)[0]), StringComparer.Ordinal)
-            .Select(g => (Keys: parent.Keys.Where(k => string.Equals(Root(k), g.Key, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray(), Ops: g.ToArray()))
-            .OrderBy(o => o.Keys[0], StringComparer.Ordinal)
-            .Select(o => KeyHistory.Build(o.Keys, o.Ops))
+            .GroupBy(op => KeysOf(op) is [var first, ..] ? Root(first) : null, StringComparer.Ordinal)
+            .Select(g => (Keys: g.Key is null ? [] : parent.Keys.Where(k => string.Equals(Root(k), g.Key, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray(), Ops: g.ToArray()))
+            .OrderBy(o => o.Keys.FirstOrDefault() ?? string.Empty, StringComparer.Ordinal)
+            .Select(o => KeyHistory.Build(o.Keys, o.Ops, recorded))
             .ToArray();
     }
 }

@@ -29,13 +29,14 @@ internal sealed class StoreModel
     private readonly bool plain;
     private readonly bool trackVersion;
     private readonly bool trackWriter;
-    private readonly HashSet<long>[] claimed;
+    private readonly HashSet<long> claimed;
     private readonly CompiledOp[] compiled;
     private readonly List<KeyState[]> states = [];
     private readonly Dictionary<KeyState[], int> stateIds = new(new StatesComparer());
     private readonly Dictionary<long, int> memo = [];
 
-    public StoreModel(SearchOp[] ops, string[] keys, IReadOnlyList<string?> values, Func<string?, int> valueId, bool plain, bool trackVersion, bool trackWriter)
+    public StoreModel(
+        SearchOp[] ops, string[] keys, IReadOnlyList<string?> values, Func<string?, int> valueId, bool plain, bool trackVersion, bool trackWriter, IReadOnlySet<long> recordedRevisions)
     {
         this.ops = ops;
         this.keys = keys;
@@ -44,17 +45,16 @@ internal sealed class StoreModel
         this.trackVersion = trackVersion;
         this.trackWriter = trackWriter;
         var keyIndex = keys.Select((k, i) => (k, i)).ToDictionary(p => p.k, p => p.i, StringComparer.Ordinal);
-        claimed = [.. keys.Select(_ => new HashSet<long>())];
+        // Revisions are log indexes, one entry each: a revision any operation recorded (on any key) or was found
+        // to have cannot be another write's.
+        claimed = [.. recordedRevisions];
         compiled = new CompiledOp[ops.Length];
         for (int i = 0; i < ops.Length; i++)
         {
             compiled[i] = CompiledOp.From(ops[i], keyIndex, valueId);
             if (ops[i].Revision != 0)
             {
-                foreach (int key in compiled[i].WrittenKeys())
-                {
-                    claimed[key].Add(ops[i].Revision);
-                }
+                claimed.Add(ops[i].Revision);
             }
         }
 
@@ -138,15 +138,15 @@ internal sealed class StoreModel
         switch (source.Kind)
         {
             case OpKind.Get:
-                return Shows(current[c.Key], c.Key, c.Seen!) ? stateIds[current] : -1;
+                return Shows(current[c.Key], c.Seen!) ? stateIds[current] : -1;
             case OpKind.Set or OpKind.Delete:
                 if (source.Source.Guard is { } guard)
                 {
                     // An undecidable guard (a revision of a write whose own is unknown) lets the answer decide.
-                    bool? holds = Holds(current[c.Key], c.Key, guard, c.GuardValue);
+                    bool? holds = Holds(current[c.Key], guard, c.GuardValue);
                     if (outcome == OpOutcome.ConditionFailed)
                     {
-                        return holds != true && (c.Seen is null || Shows(current[c.Key], c.Key, c.Seen)) ? stateIds[current] : -1;
+                        return holds != true && (c.Seen is null || Shows(current[c.Key], c.Seen)) ? stateIds[current] : -1;
                     }
 
                     if (holds == false)
@@ -186,7 +186,7 @@ internal sealed class StoreModel
             switch (step.Kind)
             {
                 case OpKind.Get:
-                    if (source.Outcome == OpOutcome.Ok && read < c.Reads.Length && !Shows(next[step.Key], step.Key, c.Reads[read]))
+                    if (source.Outcome == OpOutcome.Ok && read < c.Reads.Length && !Shows(next[step.Key], c.Reads[read]))
                     {
                         return -1;
                     }
@@ -221,13 +221,13 @@ internal sealed class StoreModel
     /// Whether the key is as a read showed it: its value, and its version and mod revision when recorded. A mod
     /// revision that cannot be decided (the write's own is unknown) is taken as shown.
     /// </summary>
-    private bool Shows(KeyState key, int keyIndex, CompiledRead read) =>
+    private bool Shows(KeyState key, CompiledRead read) =>
         key.Value == read.Value
         && (read.Version is not { } version || Version(key) == version)
-        && (read.ModRevision is not { } revision || ModRevisionIs(key, keyIndex, revision) != false);
+        && (read.ModRevision is not { } revision || ModRevisionIs(key, revision) != false);
 
     /// <summary>Whether the guard holds: true, false, or null when it turns on a revision that cannot be decided.</summary>
-    private bool? Holds(KeyState key, int keyIndex, Guard guard, int guardValue)
+    private bool? Holds(KeyState key, Guard guard, int guardValue)
     {
         if (guard.IfAbsent)
         {
@@ -242,7 +242,7 @@ internal sealed class StoreModel
 
         if (guard.IfModRevision is { } revision)
         {
-            holds = And(holds, ModRevisionIs(key, keyIndex, revision));
+            holds = And(holds, ModRevisionIs(key, revision));
         }
 
         if (guard.IfValue is not null)
@@ -265,7 +265,7 @@ internal sealed class StoreModel
                 equal = key.Value != 0 && key.Value == cmp.Value;
                 break;
             case CompareTarget.ModRevision:
-                equal = ModRevisionIs(key, cmp.Key, cmp.Number);
+                equal = ModRevisionIs(key, cmp.Number);
                 break;
             default:
                 long version = Version(key);
@@ -286,9 +286,9 @@ internal sealed class StoreModel
     /// <summary>
     /// Whether the key's mod revision is <paramref name="revision"/>: decided when the write that left the key has
     /// a known revision (or the key is absent: 0); when its revision is unknown, false for 0 and for revisions other
-    /// writes of the key claim, and undecided (null) otherwise.
+    /// operations have, and undecided (null) otherwise.
     /// </summary>
-    private bool? ModRevisionIs(KeyState key, int keyIndex, long revision)
+    private bool? ModRevisionIs(KeyState key, long revision)
     {
         if (key.Value == 0)
         {
@@ -301,7 +301,7 @@ internal sealed class StoreModel
             return written == revision;
         }
 
-        return revision == 0 || claimed[keyIndex].Contains(revision) ? false : null;
+        return revision == 0 || claimed.Contains(revision) ? false : null;
     }
 
     private int Intern(KeyState[] state)
