@@ -258,7 +258,8 @@ public sealed class KvWorkload
         }
         else
         {
-            // The revision of the answer is not recorded: an answer replayed from the session carries the retry's.
+            // The revision of the answer is not recorded: a retry answered from the session by a node restarted
+            // from a snapshot carries its own entry's (docs/PROTOCOL.md); the checker learns it from reads.
             _history.Complete(handle, outcome);
         }
 
