@@ -187,7 +187,7 @@ public sealed partial class RaftClient
             // Try the next node after a short backoff; the stream resumes from `next`. Said once per outage, not per attempt.
             if (retries == 0) WatchRetry?.Invoke($"node {node}: {problem}; will resume from revision {next?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "now"} on the next node that answers");
             node = (node + 1) % _options.Servers.Count;
-            await Task.Delay(Backoff.Delay(retries++), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Backoff.ClientRetry.Delay(retries++), cancellationToken).ConfigureAwait(false);
         }
     }
 

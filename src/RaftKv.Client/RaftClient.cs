@@ -344,7 +344,7 @@ public sealed partial class RaftClient : IAsyncDisposable
             try
             {
                 if (budget.IsCancellationRequested) break;
-                await Task.Delay(Backoff.Delay(retries++), budget.Token).ConfigureAwait(false);
+                await Task.Delay(Backoff.ClientRetry.Delay(retries++), budget.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {

@@ -50,7 +50,7 @@ public sealed partial class RaftNode
         catch (Exception ex)
         {
             // Corrupt storage or a broken Raft invariant: stop loudly, never limp on with bad state.
-            _log.LogCritical(ex, "stopped: {Reason}", ex.Message);
+            _log.LogCritical(ex, "Stopped: {Reason}", ex.Message);
             _stopped.TrySetException(ex);
         }
         finally
@@ -91,9 +91,6 @@ public sealed partial class RaftNode
                 break;
             case WatchRegistration w:
                 _replica.Watch(w.Watcher);
-                break;
-            case TransferLeadershipEvent t:
-                HandleTransfer(t);
                 break;
         }
     }

@@ -65,8 +65,8 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions { Fsync = options.Fsync });
         var recovery = _storage.Recovery;
-        if (recovery.TornTail is { } torn) _log.LogWarning("storage recovery: {TornTail}", torn);
-        foreach (var note in recovery.Notes) _log.LogWarning("storage recovery: {Note}", note);
+        if (recovery.TornTail is { } torn) _log.LogWarning("Storage recovery: {TornTail}", torn);
+        foreach (var note in recovery.Notes) _log.LogWarning("Storage recovery: {Note}", note);
         var state = _storage.Load();
         Metrics = new NodeMetrics(options.Id, options.DataDirectory,
             [.. Enumerable.Range(0, options.Servers.Count).Where(i => i != options.Id)], id => _peers?.IsConnected(id) == true);
@@ -104,7 +104,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         _replica = new Replica.Replica(replicaOptions, state, new Random(), _writer, new PeerOutbox(_peers), _log);
         var core = _replica.Core;
         _log.LogInformation(
-            "node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
+            "Node {Id} starting at {Address}: term {Term}, log [{First}..{Last}], commit {Commit}, data {Dir}",
             options.Id, options.AdvertisedAddress, state.HardState.Term, core.FirstIndex, core.LastIndex, core.CommitIndex,
             Path.GetFullPath(options.DataDirectory));
         WarnIfServersFileDisagrees();
@@ -260,7 +260,7 @@ public sealed partial class RaftNode : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    _log.LogWarning("leadership transfer did not finish in time; stopping anyway");
+                    _log.LogWarning("Leadership transfer did not finish in time; stopping anyway");
                 }
             }
         }

@@ -157,7 +157,7 @@ public sealed class StorageWriter : IStorageQueue
     {
         if (_full) return;
         _full = true;
-        _log.LogError("disk full while {What}, refusing writes until space returns: {Reason}", what, ex.Message);
+        _log.LogError("Disk full while {What}, refusing writes until space returns: {Reason}", what, ex.Message);
         _report(StorageEvent.DiskFull(true));
     }
 
@@ -165,7 +165,7 @@ public sealed class StorageWriter : IStorageQueue
     {
         if (!_full) return;
         _full = false;
-        _log.LogWarning("disk writable again; resuming writes");
+        _log.LogWarning("Disk writable again; resuming writes");
         _report(StorageEvent.DiskFull(false));
     }
 }

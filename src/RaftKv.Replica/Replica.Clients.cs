@@ -194,7 +194,7 @@ public sealed partial class Replica
             _kv.AdvanceTo(entry.Index);
             if (entry.Type == EntryType.ConfigChange)
             {
-                _log.LogInformation("membership is now {Config}", _raft.Config);
+                _log.LogInformation("Membership is now {Config}", _raft.Config);
                 if (_writes.TryGetValue(entry.Index, out var w) && w.Term == entry.Term)
                     response = Respond(w.Call.Request, ClientStatus.Ok) with { Index = entry.Index, Members = BuildMembers(withProgress: false) };
             }

@@ -112,7 +112,7 @@ public sealed partial class Replica
         _applied?.Restored(snapshot.Metadata);
         _lastSnapshotIndex = snapshot.Metadata.Index;
         FailWritesUpTo(snapshot.Metadata.Index);
-        _log.LogInformation("installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
+        _log.LogInformation("Installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
     }
 
     /// <summary>
@@ -148,10 +148,10 @@ public sealed partial class Replica
         if (stored)
         {
             _compactionFailed = false;
-            _log.LogInformation("snapshot at index {Index} stored; log compacted", _lastSnapshotIndex);
+            _log.LogInformation("Snapshot at index {Index} stored; log compacted", _lastSnapshotIndex);
             return;
         }
-        _log.LogWarning("snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
+        _log.LogWarning("Snapshot at index {Index} could not be stored; the log on disk stays whole, retrying in {Ticks} ticks", _lastSnapshotIndex, _options.CompactionRetryTicks);
         _compactionRetryAt = _ticks + _options.CompactionRetryTicks;
         _compactionFailed = true;
     }

@@ -9,6 +9,9 @@ public sealed partial class Replica
     /// <summary>The node an operator or a shutdown last asked to take over, to tell a handover from a lost election.</summary>
     private int _handoverTarget = NodeIds.None;
 
+    /// <summary>Each candidate's last vote or pre-vote request, so that a refusal can say what was asked.</summary>
+    private readonly Dictionary<int, Message> _voteRequests = [];
+
     /// <summary>A message leaving this node: a vote decision is worth a line.</summary>
     private void TellOutgoing(Message m)
     {
@@ -16,27 +19,42 @@ public sealed partial class Replica
         var pre = m.Type == MessageType.PreVoteResponse;
         if (!m.Reject)
         {
+            _voteRequests.Remove(m.To);
             if (pre) ReplicaLog.PreVoted(_log, m.To, m.Term);
             else ReplicaLog.Voted(_log, m.To, m.Term);
             return;
         }
-        ReplicaLog.Refused(_log, pre ? "a pre-vote" : "its vote", m.To, m.Term, RefusalReason(m.To));
+        _voteRequests.Remove(m.To, out var request);
+        var term = request?.Term ?? m.Term;
+        ReplicaLog.Refused(_log, pre ? "a pre-vote" : "its vote", m.To, term, RefusalReason(m.To, pre, request));
     }
 
     /// <summary>
-    /// Why the core refused (Raft §5.2, §5.4.1, thesis §6.2): in the order it checks — a vote already given this
-    /// term, a leader it still hears from (the lease), else the candidate's log is behind.
+    /// Why the core refused (Raft §5.1, §5.2, §5.4.1, thesis §9.6), in the order it checks: this node does not vote,
+    /// the request's term is older than ours, a vote already given (or a leader known) in this term (a pre-vote for a
+    /// newer term is exempt), else the candidate's log is behind.
     /// </summary>
-    private string RefusalReason(int candidate)
+    private string RefusalReason(int candidate, bool pre, Message? request)
     {
-        if (_raft.Vote != NodeIds.None && _raft.Vote != candidate) return $"already voted for node {_raft.Vote} in term {_raft.Term}";
-        if (_raft.LeaderId != NodeIds.None && _raft.LeaderId != candidate) return $"node {_raft.LeaderId} still leads term {_raft.Term}";
-        return $"its log is behind this node's (last entry: term {_raft.LastTerm}, index {_raft.LastIndex})";
+        if (!_raft.Config.Contains(Id)) return "this node is not a member of its own configuration, so it does not vote";
+        if (request is not null && request.Term < _raft.Term)
+            return $"it asked in term {request.Term}, older than this node's term {_raft.Term}";
+        var newerPreVote = pre && request is not null && request.Term > _raft.Term;
+        if (!newerPreVote)
+        {
+            var asked = pre ? $"the pre-vote is not for a term newer than {_raft.Term}, and " : "";
+            if (_raft.Vote != NodeIds.None && _raft.Vote != candidate) return $"{asked}this node already voted for node {_raft.Vote} in term {_raft.Term}";
+            if (_raft.Vote == NodeIds.None && _raft.LeaderId != NodeIds.None && _raft.LeaderId != candidate)
+                return $"{asked}node {_raft.LeaderId} leads term {_raft.Term}";
+        }
+        var theirs = request is null ? "" : $" (last entry: term {request.LogTerm}, index {request.Index})";
+        return $"its log{theirs} is behind this node's (last entry: term {_raft.LastTerm}, index {_raft.LastIndex})";
     }
 
     /// <summary>A message arriving: a refused vote request of ours is worth a line (split votes show this way).</summary>
     private void TellIncoming(Message m)
     {
+        if (m.Type is MessageType.Vote or MessageType.PreVote) _voteRequests[m.From] = m;
         if (m.Type is not (MessageType.VoteResponse or MessageType.PreVoteResponse) || !m.Reject) return;
         if (_raft.Role is not (Role.Candidate or Role.PreCandidate)) return;
         ReplicaLog.RefusedUs(_log, m.From, m.Type == MessageType.PreVoteResponse ? "pre-vote" : "vote", m.Type == MessageType.PreVoteResponse ? _raft.Term + 1 : _raft.Term);

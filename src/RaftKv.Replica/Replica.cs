@@ -106,7 +106,7 @@ public sealed partial class Replica
         if (_raft.Role != Role.Leader || _raft.TransferTarget != NodeIds.None) return;
         var target = _raft.MostUpToDateFollower();
         if (target == NodeIds.None || !_raft.TransferLeadership(target)) return;
-        _log.LogWarning("disk full: handing leadership to node {Target}", target);
+        _log.LogWarning("Disk full: handing leadership to node {Target}", target);
     }
 
     /// <summary>A message from a peer.</summary>
@@ -124,8 +124,8 @@ public sealed partial class Replica
     {
         if (full == _diskFull) return;
         _diskFull = full;
-        if (full) _log.LogError("disk full: refusing writes until space returns");
-        else _log.LogWarning("disk writable again; resuming writes");
+        if (full) _log.LogError("Disk full: refusing writes until space returns");
+        else _log.LogWarning("Disk writable again; resuming writes");
     }
 
     /// <summary>Asks the leader to hand leadership to <paramref name="target"/> (thesis §3.10). False when it cannot start.</summary>

@@ -64,33 +64,14 @@ internal sealed class ClientSession(TransportOptions options, IClientRequestHand
 
     private async Task ReadRequestsAsync(PipeReader reader, CancellationToken cancellationToken)
     {
-        var batch = new List<ClientRequest>();
-        while (true)
+        var requests = FrameBatches.ReadAsync(reader, options.MaxClientFrameBytes,
+            p => JsonPayload.Read(p, ProtocolJsonContext.Default.ClientRequest, "client request"), cancellationToken);
+        await foreach (var batch in requests.ConfigureAwait(false))
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            batch.Clear();
-            long leftover;
-            try
-            {
-                while (Frame.TryRead(ref buffer, options.MaxClientFrameBytes, out var payload))
-                    batch.Add(JsonPayload.Read(payload, ProtocolJsonContext.Default.ClientRequest, "client request"));
-                leftover = buffer.Length;
-            }
-            finally
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-            }
-
             foreach (var request in batch)
             {
                 await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 _ = ServeAsync(request, cancellationToken);
-            }
-            if (result.IsCompleted)
-            {
-                if (leftover > 0) throw new EndOfStreamException("closed in the middle of a frame");
-                return;
             }
         }
     }

@@ -1,24 +1,18 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using RaftKv.Protocol;
 
 namespace RaftKv.Transport;
 
 /// <summary>A peer's "host:port" (as in servers.txt): an IP literal ("[::1]:7000" for IPv6) or a name resolved by DNS.</summary>
 internal sealed record PeerAddress(string Host, int Port)
 {
+    /// <summary>Reads "host:port" by the servers-file rule (<see cref="ServerList.TrySplitHostPort"/>).</summary>
     public static PeerAddress Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || colon == text.Length - 1)
-            throw new ArgumentException($"peer address '{text}' is not host:port", nameof(text));
-        var host = text[..colon].Trim();
-        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
-        else if (host.Contains(':')) throw new ArgumentException($"peer address '{text}': write an IPv6 host in brackets, as in [::1]:7000", nameof(text));
-        if (host.Length == 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port is < 1 or > IPEndPoint.MaxPort)
-            throw new ArgumentException($"peer address '{text}' is not host:port with a port from 1 to {IPEndPoint.MaxPort}", nameof(text));
+        if (!ServerList.TrySplitHostPort(text.Trim(), out var host, out var port, out var reason))
+            throw new ArgumentException($"peer address '{text}': {reason}", nameof(text));
         return new PeerAddress(host, port);
     }
 

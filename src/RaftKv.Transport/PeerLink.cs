@@ -56,6 +56,7 @@ internal sealed class PeerLink
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(_options.ReconnectMin, _options.ReconnectMax);
+        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             Socket socket;
@@ -70,7 +71,7 @@ internal sealed class PeerLink
             catch (Exception ex)
             {
                 // Refused, timed out, or a name that does not resolve (yet): all mean "try again later".
-                var delay = backoff.Next();
+                var delay = backoff.Delay(failures++);
                 if (!_reportedDown)
                 {
                     TransportLog.PeerUnreachable(_logger, _peerId, _address.ToString(), ex.Message);
@@ -114,8 +115,8 @@ internal sealed class PeerLink
             }
             // A connection that is refused right after the hello (a node of another cluster) must not turn into a
             // redial storm, so only a connection that held for a while earns a fresh start of the backoff.
-            if (Environment.TickCount64 - connectedAt > (long)_options.ReconnectMax.TotalMilliseconds) backoff.Reset();
-            if (!await DelayAsync(backoff.Next(), cancellationToken).ConfigureAwait(false)) return;
+            if (Environment.TickCount64 - connectedAt > (long)_options.ReconnectMax.TotalMilliseconds) failures = 0;
+            if (!await DelayAsync(backoff.Delay(failures++), cancellationToken).ConfigureAwait(false)) return;
         }
     }
 

@@ -13,33 +13,11 @@ internal sealed class PeerReceiver(int peerId, TransportOptions options, Channel
 {
     public async Task RunAsync(PipeReader reader, CancellationToken cancellationToken)
     {
-        var batch = new List<Message>();
-        while (true)
+        await foreach (var batch in FrameBatches.ReadAsync(reader, options.MaxPeerFrameBytes, p => Check(MessageCodec.Read(p)), cancellationToken).ConfigureAwait(false))
         {
-            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            batch.Clear();
-            long leftover;
-            try
-            {
-                while (Frame.TryRead(ref buffer, options.MaxPeerFrameBytes, out var payload))
-                    batch.Add(Check(MessageCodec.Read(payload)));
-                leftover = buffer.Length;
-            }
-            finally
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
-            }
-
-            // Parsed first, delivered after: the pipe's buffer is released before we may wait on a full inbound channel.
             foreach (var message in batch)
             {
                 if (!inbound.TryWrite(message)) await inbound.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            if (result.IsCompleted)
-            {
-                if (leftover > 0) throw new EndOfStreamException("closed in the middle of a frame");
-                return;
             }
         }
     }

@@ -53,7 +53,7 @@ public sealed class Cli
     public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var parse = _root.Parse(args);
-        if (parse.Errors.Count > 0) return ParseErrors(parse);
+        if (parse.Errors.Count > 0 && !IsCommandHelp(parse)) return ParseErrors(parse);
         return await InvokeAsync(parse, cancellationToken).ConfigureAwait(false);
     }
 
@@ -85,15 +85,14 @@ public sealed class Cli
     }
 
     /// <summary>
-    /// raftctl's own help page lists each command as it is really used: optional arguments in brackets
-    /// (<c>get [KEY]</c>, <c>set KEY [VALUE|-]</c>) rather than every argument as if it were required, as
-    /// System.CommandLine's list does. A command's own help (<c>help set</c>, <c>set --help</c>) is System.CommandLine's.
+    /// raftctl's help pages show each command as it is really used: required arguments bare, optional ones in
+    /// brackets (<c>get [KEY]</c>), alternatives in parentheses (<c>delete (KEY | --prefix P)</c>), the same shape as
+    /// the hint after a usage error, rather than System.CommandLine's <c>&lt;KEY&gt;</c> list that follows arities only.
     /// </summary>
     private void ShowRealShapes(Command root)
     {
         var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().First();
-        if (help.Action is not System.CommandLine.Invocation.SynchronousCommandLineAction standard) return;
-        help.Action = new OverviewHelpAction(root, standard, WriteOverview);
+        help.Action = new HelpPageAction(root, WriteOverview);
     }
 
     /// <summary>The top-level help: what raftctl is, its global options and its commands with their real shapes.</summary>
@@ -309,7 +308,7 @@ public sealed class Cli
     private async Task<int> RunLineAsync(IReadOnlyList<string> words, CancellationToken cancellationToken)
     {
         var parse = _root.Parse(words);
-        if (parse.Errors.Count > 0) return ParseErrors(parse);
+        if (parse.Errors.Count > 0 && !IsCommandHelp(parse)) return ParseErrors(parse);
         if (parse.CommandResult.Command == _root && !IsHelp(parse))
         {
             var suggestion = Suggestions.Closest(words[0], _root.Subcommands.SelectMany(c => c.Aliases.Prepend(c.Name)));
@@ -325,7 +324,13 @@ public sealed class Cli
         return await InvokeAsync(parse, cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsHelp(ParseResult parse) => parse.Action is System.CommandLine.Help.HelpAction or OverviewHelpAction;
+    private static bool IsHelp(ParseResult parse) => parse.Action is System.CommandLine.Help.HelpAction or HelpPageAction;
+
+    /// <summary>
+    /// <c>COMMAND --help</c>: shown even though the command's required arguments are missing (<c>set --help</c> has no
+    /// KEY); at the top level a parse error (an unknown command) is still reported, with its "did you mean".
+    /// </summary>
+    private bool IsCommandHelp(ParseResult parse) => IsHelp(parse) && parse.CommandResult.Command != _root;
 
     private int ParseErrors(ParseResult parse) => Usage(parse, UsageMessage.Describe(parse, _root));
 
@@ -341,7 +346,7 @@ public sealed class Cli
     internal int PrintHelp(IReadOnlyList<string> path, TextWriter writer)
     {
         var parse = _root.Parse([.. path, "--help"]);
-        if (parse.Errors.Count > 0) return Usage(parse, UsageMessage.Describe(parse, _root));
+        if (parse.Errors.Count > 0 && !IsCommandHelp(parse)) return Usage(parse, UsageMessage.Describe(parse, _root));
         return parse.Invoke(new InvocationConfiguration { Output = writer, Error = _error, ProcessTerminationTimeout = null });
     }
 

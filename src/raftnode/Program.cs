@@ -168,7 +168,7 @@ public static class Program
         }
         catch (Exception ex) when (ex is CorruptLogException or DataDirectoryMismatchException or IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
-            log.LogCritical("cannot start: {Reason}", ex.Message);
+            log.LogCritical("Cannot start: {Reason}", ex.Message);
             return ExitFailure;
         }
 

@@ -89,7 +89,7 @@ public sealed class CliUxTests
         var result = await CliRunner.RunAsync(["delete"]);
 
         // KEY is optional since delete --prefix P: the command itself says what is missing.
-        Lines(result.Err).Should().Equal("error: delete needs KEY or --prefix P", "usage: raftctl delete [KEY] [options]  (more: raftctl help delete)");
+        Lines(result.Err).Should().Equal("error: delete needs KEY or --prefix P", "usage: raftctl delete (KEY | --prefix P) [options]  (more: raftctl help delete)");
     }
 
     [Fact]
@@ -97,11 +97,11 @@ public sealed class CliUxTests
     {
         var all = await CliRunner.RunAsync(["help"]);
         all.ExitCode.Should().Be(ExitCodes.Success);
-        all.Out.Should().Contain("set, put KEY [VALUE|-]").And.Contain("get [KEY]").And.Contain("check").And.Contain("completion").And.Contain("status");
+        all.Out.Should().Contain("set, put KEY (VALUE | - | --file PATH)").And.Contain("get [KEY]").And.Contain("check").And.Contain("completion").And.Contain("status");
 
         var one = await CliRunner.RunAsync(["help", "get"]);
         one.ExitCode.Should().Be(ExitCodes.Success);
-        one.Out.Should().Contain("raftctl get [<KEY>] [options]").And.Contain("--raw");
+        one.Out.Should().Contain("raftctl get [KEY] [options]").And.Contain("--raw");
 
         var wrong = await CliRunner.RunAsync(["help", "gte"]);
         wrong.ExitCode.Should().Be(ExitCodes.Usage);
@@ -193,6 +193,25 @@ public sealed class CliUxTests
         code.Should().Be(ExitCodes.NotFound, "the second command failed");
         output.ToString().Should().Be("OK\nOK\n", "no prompts, and the lines after a failure still run");
         cluster.Store.Should().ContainKey("b");
+    }
+
+    [Fact]
+    public async Task Ctrl_c_at_the_prompt_cancels_the_running_write_says_its_outcome_is_unknown_and_the_prompt_goes_on()
+    {
+        await using var cluster = FakeCluster.Start(2, leaderId: null); // nodes answer, no leader: the write keeps retrying
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader("set k v\nexit\n");
+        var cli = new Cli(output, error, input, showPrompt: true);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var run = cli.RunAsync(["--servers", cluster.ServersFile, "--timeout", "25"], deadline.Token);
+        while (!cli.CancelCurrentCommand()) await Task.Delay(10, deadline.Token); // what raftctl's Ctrl+C handler calls
+        var code = await run.WaitAsync(TimeSpan.FromSeconds(15), deadline.Token);
+
+        code.Should().Be(ExitCodes.Success, "the prompt went on to the next line (exit) instead of ending with the interrupted write");
+        Lines(error.ToString()).Should().Equal("interrupted; the write was sent and may or may not have been applied (read the key to know)");
+        output.ToString().Split(Cli.Prompt).Length.Should().Be(3, "the prompt came back after the interrupted line");
     }
 
     [Theory]

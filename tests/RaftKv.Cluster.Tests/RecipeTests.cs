@@ -23,7 +23,8 @@ public sealed class RecipeTests(ITestOutputHelper output)
             var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             info.ArgumentList.Add(script);
             foreach (var a in arguments) info.ArgumentList.Add(a);
-            info.Environment["RAFTCTL"] = $"{Binaries.DotnetHost} {Binaries.RaftctlDll} --servers {cluster.ServersFile} --timeout 20";
+            var (fileName, prefix) = Binaries.RaftctlCommand;
+            info.Environment["RAFTCTL"] = string.Join(' ', [fileName, .. prefix, "--servers", cluster.ServersFile, "--timeout", "20"]);
             foreach (var (k, v) in environment) info.Environment[k] = v;
             _process = new Process { StartInfo = info };
             _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };

@@ -25,7 +25,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     ];
 
     [SkippableFact]
-    public async Task Dashboard_shows_the_members_and_the_new_leader_after_ctrl_c_sets_and_reads_a_key_and_stops_its_node()
+    public async Task Dashboard_shows_the_members_and_their_lag_sets_and_reads_a_key_transfers_leadership_shows_the_new_leader_after_ctrl_c_and_stops_its_node()
     {
         Skip.IfNot(File.Exists(Chromium), $"{Chromium} is not installed (apt-get install -y chromium; .ci/test does it when run as root)");
 
@@ -50,6 +50,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             (await page.Locator("#members tr.leader").CountAsync()).Should().Be(1);
             (await page.Locator($"#members tr[data-node='{leader.Id}']").GetAttributeAsync("data-role")).Should().Be("leader");
             (await page.Locator("#members tr[data-role='follower']").CountAsync()).Should().Be(2);
+            // Lag behind the leader (its match index for each member): an idle cluster's members are all caught up.
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#members tr[data-node]')].every(r => r.dataset.lag === '0')");
 
             // The key browser writes through the leader and reads the value back, formatted.
             await page.FillAsync("#key", "greeting");
@@ -67,14 +69,23 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
             await SaveScreenshotAsync(page, cluster);
 
+            // "Transfer leadership to…" from a follower's page: the third node leads, and the page shows it.
+            var third = Enumerable.Range(0, cluster.Count).Single(i => i != leader.Id && i != watched);
+            await page.WaitForSelectorAsync($"#transfer-target option[value='{third}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+            await page.SelectOptionAsync("#transfer-target", third.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await page.ClickAsync("#transfer");
+            await page.WaitForFunctionAsync($"() => document.querySelector('#action-message').textContent === 'node {third} is the leader'");
+            await page.WaitForFunctionAsync($"() => document.querySelector('#leader').dataset.leader === '{third}'");
+            (await cluster.TryStatusAsync(third, ct))!.Role.Should().Be("leader");
+
             // Ctrl+C of the leader process: the page shows the new leader within 2 s.
             var clock = Stopwatch.StartNew();
-            cluster.Interrupt(leader.Id);
+            cluster.Interrupt(third);
             await page.WaitForFunctionAsync(
-                $"() => {{ const l = document.querySelector('#leader').dataset.leader; return l !== '' && l !== '{leader.Id}'; }}",
+                $"() => {{ const l = document.querySelector('#leader').dataset.leader; return l !== '' && l !== '{third}'; }}",
                 null, new PageWaitForFunctionOptions { Timeout = 2000, PollingInterval = 20 });
             output.WriteLine($"the page showed the new leader {clock.ElapsedMilliseconds} ms after SIGINT of the old one");
-            (await cluster.Node(leader.Id).WaitForExitAsync(cluster.Options.StopTimeout, ct)).Should().Be(0);
+            (await cluster.Node(third).WaitForExitAsync(cluster.Options.StopTimeout, ct)).Should().Be(0);
 
             // The stop button stops the node serving the page, as Ctrl+C does.
             await page.ClickAsync("#stop");

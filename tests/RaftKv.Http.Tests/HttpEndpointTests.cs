@@ -187,20 +187,83 @@ public sealed class HttpEndpointTests(ITestOutputHelper output)
     });
 
     [Fact]
-    public Task Transfer_leader_action_hands_leadership_to_the_chosen_node() => WithClusterAsync(output, async (cluster, http, ct) =>
+    public Task Transfer_leader_action_on_a_followers_page_goes_through_the_leader_and_answers_once_the_chosen_node_leads() => WithClusterAsync(output, async (cluster, http, ct) =>
     {
         var leader = await cluster.WaitForLeaderAsync(Patience, ct);
+        var page = (leader.Id + 1) % cluster.Count;
         var target = (leader.Id + 2) % cluster.Count;
-        var follower = (leader.Id + 1) % cluster.Count;
 
-        var refused = await Send(http, HttpMethod.Post, new Uri(cluster.HttpUrl(follower), $"api/actions/transfer-leader?to={target}"), null, ct);
-        refused.StatusCode.Should().Be(HttpStatusCode.Conflict);
-        (await refused.Content.ReadAsStringAsync(ct)).Should().Contain($"node {leader.Id} is");
+        var moved = await Send(http, HttpMethod.Post, new Uri(cluster.HttpUrl(page), $"api/actions/transfer-leader?to={target}"), null, ct);
+        var body = await moved.Content.ReadAsStringAsync(ct);
+        moved.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        body.Should().Contain($"node {target} is the leader");
+        (await cluster.TryStatusAsync(target, ct))!.Role.Should().Be("leader", "the action answers only once the chosen node leads");
+        await cluster.WaitForLogAsync(leader.Id, $"Handing leadership to node {target} on request", Patience, ct);
 
-        var moved = await Send(http, HttpMethod.Post, new Uri(cluster.HttpUrl(leader.Id), $"api/actions/transfer-leader?to={target}"), null, ct);
-        moved.StatusCode.Should().Be(HttpStatusCode.Accepted, await moved.Content.ReadAsStringAsync(ct));
-        await cluster.WaitForStatusAsync(target, s => s.Role == "leader", $"node {target} leads", Patience, ct);
+        var back = await Send(http, HttpMethod.Post, new Uri(cluster.HttpUrl(page), $"api/actions/transfer-leader?to={page}"), null, ct);
+        back.StatusCode.Should().Be(HttpStatusCode.OK, await back.Content.ReadAsStringAsync(ct));
+        (await cluster.TryStatusAsync(page, ct))!.Role.Should().Be("leader", "the page's own node can be chosen too");
     });
+
+    [Fact]
+    public Task Transfer_leader_action_to_a_node_that_is_not_a_voter_is_refused_and_changes_nothing() => WithClusterAsync(output, async (cluster, http, ct) =>
+    {
+        var leader = await cluster.WaitForLeaderAsync(Patience, ct);
+        var page = cluster.HttpUrl((leader.Id + 1) % cluster.Count);
+
+        var refused = await Send(http, HttpMethod.Post, new Uri(page, "api/actions/transfer-leader?to=7"), null, ct);
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadAsStringAsync(ct)).Should().Contain("node 7 is not a voter");
+        var negative = await Send(http, HttpMethod.Post, new Uri(page, "api/actions/transfer-leader?to=-1"), null, ct);
+        negative.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await Send(http, HttpMethod.Post, new Uri(page, "api/actions/transfer-leader"), null, ct)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var status = await cluster.TryStatusAsync(leader.Id, ct);
+        status!.Role.Should().Be("leader");
+        status.Term.Should().Be(leader.Term, "no refused transfer started an election");
+    });
+
+    [Fact]
+    public Task Cluster_view_gives_each_members_lag_behind_the_leader_as_member_list_does() => WithClusterAsync(output, async (cluster, http, ct) =>
+    {
+        var leader = await cluster.WaitForLeaderAsync(Patience, ct);
+        var paused = (leader.Id + 1) % cluster.Count;
+        var page = cluster.HttpUrl(leader.Id);
+        cluster.Pause(paused);
+        try
+        {
+            const int writes = 20;
+            await using (var client = cluster.CreateClient())
+            {
+                for (var i = 0; i < writes; i++)
+                    (await client.SetAsync($"lag/{i}", JsonDocument.Parse("1").RootElement, ct)).Status.Should().Be(ClientStatus.Ok);
+            }
+
+            JsonElement view = default;
+            await WaitUntilAsync(async () =>
+            {
+                view = JsonDocument.Parse(await http.GetStringAsync(new Uri(page, "api/cluster"), ct)).RootElement;
+                return Member(view, paused).GetProperty("lag").ValueKind == JsonValueKind.Number
+                    && Member(view, paused).GetProperty("lag").GetInt64() >= writes;
+            }, $"the page shows paused node {paused} at least {writes} entries behind", Patience, ct);
+
+            var lead = Member(view, leader.Id);
+            lead.GetProperty("lag").GetInt64().Should().Be(0);
+            var last = lead.GetProperty("match").GetInt64();
+            var behind = Member(view, paused);
+            behind.GetProperty("reachable").GetBoolean().Should().BeFalse("a stopped process does not answer its status");
+            behind.GetProperty("lag").GetInt64().Should().BeGreaterThanOrEqualTo(writes).And.Be(last - behind.GetProperty("match").GetInt64(),
+                "lag is the leader's last index minus the member's match index");
+            var live = Member(view, (leader.Id + 2) % cluster.Count);
+            live.GetProperty("lag").GetInt64().Should().BeLessThan(writes, "the running follower keeps up");
+        }
+        finally
+        {
+            cluster.Resume(paused);
+        }
+    });
+
+    private static JsonElement Member(JsonElement view, int id) =>
+        view.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("id").GetInt32() == id);
 
     [Fact]
     public async Task A_malformed_http_option_is_a_usage_error_naming_the_value()

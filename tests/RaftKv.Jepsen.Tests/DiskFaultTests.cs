@@ -78,7 +78,7 @@ public sealed class DiskFaultTests(ITestOutputHelper output)
             var check = LinearizabilityChecker.Check(history.Operations, TimeSpan.FromSeconds(90));
             output.WriteLine($"operations: {workload.Counts}");
             output.WriteLine($"linearizability: {check.IsLinearizable} ({check.OperationsChecked} operations checked in {check.Elapsed.TotalSeconds:0.0}s)");
-            var recoveries = Enumerable.Range(0, cluster.Count).Sum(n => cluster.Node(n).Output.LinesSince(0).Count(l => l.Contains("storage recovery", StringComparison.Ordinal)));
+            var recoveries = Enumerable.Range(0, cluster.Count).Sum(n => cluster.Node(n).Output.LinesSince(0).Count(l => l.Contains("Storage recovery", StringComparison.Ordinal)));
             output.WriteLine($"storage recovery notes logged on restart (torn tails cut off and the like): {recoveries}");
             if (!check.IsLinearizable) problems.Add(check.Counterexample ?? "not linearizable");
 

@@ -42,6 +42,34 @@ public sealed class EventHistoryTests
     }
 
     [Fact]
+    public void A_history_that_grows_past_its_first_size_keeps_every_event_in_order_up_to_its_bound()
+    {
+        var machine = new KvStateMachine(historyEvents: 1000);
+        for (var i = 1; i <= 2500; i++) machine.Apply(i, Commands.Set($"k{i % 7}", i.ToString()));
+
+        machine.History.Count.Should().Be(1000);
+        machine.History.EarliestRevision.Should().Be(1501);
+        ReadAll(machine, 1501).Select(e => e.ModRevision).Should().Equal(Enumerable.Range(1501, 1000).Select(i => (long)i));
+    }
+
+    [Fact]
+    public void A_history_that_dropped_events_for_bytes_and_then_grows_keeps_its_order()
+    {
+        // Big events first: the byte bound drops old ones while the ring is at its first size, so the ring has
+        // wrapped; then small ones, more of which fit in the bytes than in the ring, so it grows while wrapped.
+        var machine = new KvStateMachine(historyEvents: 10_000, historyBytes: 100 * 67);
+        var big = $"\"{new string('v', 200)}\"";
+        for (var i = 1; i <= 50; i++) machine.Apply(i, Commands.Set("k", big));
+        for (var i = 51; i <= 300; i++) machine.Apply(i, Commands.Set("k", "1"));
+        var held = machine.History.Count;
+
+        held.Should().BeGreaterThan(64, "the ring grew past its first size");
+        machine.History.EarliestRevision.Should().Be(300 - held + 1);
+        ReadAll(machine, machine.History.EarliestRevision).Select(e => e.ModRevision)
+            .Should().Equal(Enumerable.Range(300 - held + 1, held).Select(i => (long)i));
+    }
+
+    [Fact]
     public void The_history_is_bounded_in_bytes_too()
     {
         var machine = new KvStateMachine(historyBytes: 10_000);

@@ -1,11 +1,14 @@
 -- wrk script: etcd v3 JSON gateway puts, the same shape as `raftctl bench`'s writes:
 -- 16-byte keys drawn uniformly from 10000 (zero-padded numbers), 256-byte values.
 -- Each wrk connection has one request in flight at a time (HTTP/1.1 keep-alive, no pipelining),
--- so N connections are N closed-loop clients. KEY_SPACE, KEY_SIZE and VALUE_SIZE may be set in the environment.
+-- so N connections are N closed-loop clients. KEY_SPACE, KEY_SIZE and VALUE_SIZE may be set in the environment;
+-- OP=range makes each request a linearizable read of one key instead (/v3/kv/range, serializable false: etcd confirms
+-- its leadership with a ReadIndex round, as RaftKv's linearizable reads do).
 
 local key_space = tonumber(os.getenv("KEY_SPACE") or "10000")
 local key_size = tonumber(os.getenv("KEY_SIZE") or "16")
 local value_size = tonumber(os.getenv("VALUE_SIZE") or "256")
+local op = os.getenv("OP") or "put"
 
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -43,6 +46,9 @@ end
 
 function request()
   local k = keys[math.random(0, key_space - 1)]
+  if op == "range" then
+    return wrk.format("POST", "/v3/kv/range", headers, '{"key":"' .. k .. '"}')
+  end
   return wrk.format("POST", "/v3/kv/put", headers, '{"key":"' .. k .. '","value":"' .. value64 .. '"}')
 end
 

@@ -12,8 +12,12 @@ namespace RaftKv.StateMachine;
 /// </remarks>
 public sealed class EventHistory
 {
-    private readonly KvEvent[] _ring;
+    /// <summary>The ring's first size: it doubles as events arrive, up to the event bound.</summary>
+    private const int InitialCapacity = 64;
+
+    private readonly int _maxEvents;
     private readonly long _maxBytes;
+    private KvEvent[] _ring;
     private int _start;
     private int _count;
     private long _bytes;
@@ -22,8 +26,11 @@ public sealed class EventHistory
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
-        _ring = new KvEvent[maxEvents];
+        _maxEvents = maxEvents;
         _maxBytes = maxBytes;
+        // Grown on demand: a node that never sees many changes (and every replica the simulator boots and reboots)
+        // does not pay for the whole bound up front.
+        _ring = new KvEvent[Math.Min(maxEvents, InitialCapacity)];
     }
 
     /// <summary>Every event of this revision and later is still held (up to the applied index).</summary>
@@ -33,6 +40,7 @@ public sealed class EventHistory
 
     internal void Add(KvEvent e)
     {
+        if (_count == _ring.Length && _ring.Length < _maxEvents) Grow();
         while (_count > 0 && (_count == _ring.Length || _bytes + e.Size > _maxBytes)) DropOldest();
         _ring[(_start + _count) % _ring.Length] = e;
         _count++;
@@ -42,7 +50,7 @@ public sealed class EventHistory
     /// <summary>Forgets everything: the history starts again at <paramref name="nextRevision"/> (after a snapshot was installed).</summary>
     internal void Reset(long nextRevision)
     {
-        Array.Clear(_ring);
+        _ring = new KvEvent[Math.Min(_maxEvents, InitialCapacity)];
         _start = 0;
         _count = 0;
         _bytes = 0;
@@ -85,6 +93,15 @@ public sealed class EventHistory
             else hi = mid;
         }
         return lo;
+    }
+
+    /// <summary>Doubles the ring (at most to the event bound), keeping the events in order from index 0.</summary>
+    private void Grow()
+    {
+        var bigger = new KvEvent[(int)Math.Min(_maxEvents, 2L * _ring.Length)];
+        for (var i = 0; i < _count; i++) bigger[i] = _ring[(_start + i) % _ring.Length];
+        _ring = bigger;
+        _start = 0;
     }
 
     private void DropOldest()

@@ -11,7 +11,7 @@ internal static class DeleteCommand
 {
     public static Command Create(Cli cli)
     {
-        var key = new Argument<string?>("KEY") { Description = "The key to remove", Arity = ArgumentArity.ZeroOrOne };
+        var key = new Argument<string?>("KEY") { Description = "The key to remove; needed unless --prefix P is given", Arity = ArgumentArity.ZeroOrOne };
         var prefix = new Option<string?>("--prefix")
         {
             Description = "Remove every key starting with P (\"\" is every key) and print how many were removed",
@@ -20,6 +20,7 @@ internal static class DeleteCommand
         var guards = new WriteGuardOptions();
         var command = new Command("delete", "Remove KEY (exit code 1 if it did not exist, 4 if an --if-... condition fails), or every key with --prefix P");
         command.Aliases.Add("del");
+        Usage.UsageShapes.Declare(command, "(KEY | --prefix P)");
         command.Arguments.Add(key);
         command.Options.Add(prefix);
         guards.AddTo(command);

@@ -18,8 +18,7 @@ internal static class SetCommand
         var key = new Argument<string>("KEY") { Description = "The key (any non-empty string)" };
         var value = new Argument<string?>("VALUE")
         {
-            Description = "The value: JSON when it parses as JSON (42, true, {\"a\":1}, \"quoted\"), otherwise stored as a string; '-' reads it from standard input; at most 1 MiB",
-            HelpName = "VALUE|-",
+            Description = "The value: JSON when it parses as JSON (42, true, {\"a\":1}, \"quoted\"), otherwise stored as a string; '-' reads it from standard input; needed unless --file gives it; at most 1 MiB",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var file = new Option<string?>("--file") { Description = "Read VALUE from this file instead (the whole file; JSON or text as above)", HelpName = "PATH" };
@@ -31,6 +30,7 @@ internal static class SetCommand
         var guards = new WriteGuardOptions();
         var command = new Command("set", "Store VALUE under KEY; prints OK once the cluster has committed it (exit code 4 if an --if-... condition fails)");
         command.Aliases.Add("put");
+        Usage.UsageShapes.Declare(command, "KEY (VALUE | - | --file PATH)");
         command.Arguments.Add(key);
         command.Arguments.Add(value);
         command.Options.Add(file);

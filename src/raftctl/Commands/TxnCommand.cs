@@ -42,7 +42,9 @@ internal static class TxnCommand
             }
             catch (JsonException e)
             {
-                throw new UsageException($"the transaction is not valid JSON: {e.Message}");
+                // System.Text.Json's message quotes the input (newlines and all) and counts from 0: say where, on one line.
+                var where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+                throw new UsageException($"the transaction is not valid JSON{where} (see raftctl help txn for its shape)");
             }
             if (document.ValueKind != JsonValueKind.Object) throw new UsageException("the transaction must be a JSON object with compare, success and failure");
 

@@ -35,7 +35,23 @@ internal static partial class UsageMessage
                 return $"unexpected argument '{word}' for {Path(command, root)}";
             }
             if (CannotParsePattern().Match(message) is { Success: true } cannotParse)
-                return $"{cannotParse.Groups[2].Value} expects {Kind(cannotParse.Groups[3].Value)}, not '{cannotParse.Groups[1].Value}'";
+            {
+                // For an argument System.CommandLine names the command ("for command 'transfer-leader'"): name the argument.
+                var what = error.SymbolResult is ArgumentResult argument ? ArgumentName(argument.Argument) : cannotParse.Groups[2].Value;
+                return $"{what} expects {Kind(cannotParse.Groups[3].Value)}, not '{cannotParse.Groups[1].Value}'";
+            }
+            if (NotAmongPattern().Match(message) is { Success: true } notAmong)
+            {
+                // System.CommandLine lists the allowed values one per line: keep the error to one line.
+                var allowed = QuotedPattern().Matches(notAmong.Groups[2].Value).Select(m => m.Groups[1].Value);
+                var what = error.SymbolResult switch
+                {
+                    ArgumentResult argument => ArgumentName(argument.Argument),
+                    OptionResult option => option.Option.Name,
+                    _ => "the value",
+                };
+                return $"{what} must be one of {string.Join(", ", allowed)}, not '{notAmong.Groups[1].Value}'";
+            }
             if (message.StartsWith("Required argument missing", StringComparison.Ordinal))
             {
                 var missing = command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parse.GetResult(a) is null or { Tokens.Count: 0 }).Select(a => a.Name).ToList();
@@ -43,7 +59,8 @@ internal static partial class UsageMessage
             }
             if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
                 return $"{Path(command, root)} needs a subcommand";
-            return message.TrimEnd('.');
+            // Anything else System.CommandLine says, kept to one line.
+            return string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
         }
         return "invalid command line";
     }
@@ -57,21 +74,37 @@ internal static partial class UsageMessage
         return $"usage: {(interactive ? "" : "raftctl ")}{Shape(command, root)}  (more: {help})";
     }
 
-    /// <summary>The usage shape of a command: required arguments bare, optional ones in brackets, then [options].</summary>
+    /// <summary>
+    /// The usage shape of a command: required arguments bare, optional ones in brackets (or the shape the command
+    /// declared with <see cref="UsageShapes"/> when an option can take an argument's place), COMMAND for a command
+    /// with subcommands, then [options] when it has options of its own.
+    /// </summary>
     public static string Shape(Command command, Command root)
     {
         var text = new StringBuilder(Path(command, root));
-        foreach (var argument in command.Arguments)
+        if (UsageShapes.Of(command) is { } declared)
         {
-            var name = argument.HelpName ?? argument.Name;
-            if (argument.Arity.MaximumNumberOfValues > 1) name += "...";
-            text.Append(' ').Append(argument.Arity.MinimumNumberOfValues == 0 ? $"[{name}]" : name);
+            text.Append(' ').Append(declared);
         }
-        if (command.Options.Any(o => !o.Hidden && o is not System.CommandLine.Help.HelpOption)) text.Append(" [options]");
+        else
+        {
+            foreach (var argument in command.Arguments.Where(a => !a.Hidden))
+            {
+                var name = ArgumentName(argument);
+                text.Append(' ').Append(argument.Arity.MinimumNumberOfValues == 0 ? $"[{name}]" : name);
+            }
+        }
+        if (command.Subcommands.Any(c => !c.Hidden)) text.Append(" COMMAND");
+        if (command.Options.Any(o => !o.Hidden && !o.Recursive && o is not System.CommandLine.Help.HelpOption)) text.Append(" [options]");
         return text.ToString();
     }
 
-    private static string Path(Command command, Command root)
+    /// <summary>An argument as the usage line and the help page name it: its help name, with ... when it takes several values.</summary>
+    public static string ArgumentName(Argument argument) =>
+        (argument.HelpName ?? argument.Name) + (argument.Arity.MaximumNumberOfValues > 1 ? "..." : "");
+
+    /// <summary>The words that name <paramref name="command"/> after raftctl: <c>member add</c>.</summary>
+    public static string Path(Command command, Command root)
     {
         var path = new List<string>();
         for (var c = command; c != root && c is not null; c = c.Parents.OfType<Command>().FirstOrDefault()!) path.Insert(0, c.Name);
@@ -97,8 +130,14 @@ internal static partial class UsageMessage
     [GeneratedRegex(@"^Unrecognized command or argument '(.*)'")]
     private static partial Regex UnrecognizedPattern();
 
-    [GeneratedRegex(@"^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '(.*)'")]
+    [GeneratedRegex(@"^Cannot parse argument '(.*)' for (?:option|argument|command) '(.*)' as expected type '(.*)'")]
     private static partial Regex CannotParsePattern();
+
+    [GeneratedRegex(@"^Argument '(.*)' not recognized\. Must be one of:(.*)$", RegexOptions.Singleline)]
+    private static partial Regex NotAmongPattern();
+
+    [GeneratedRegex("'([^']*)'")]
+    private static partial Regex QuotedPattern();
 
     [GeneratedRegex(@"^System\.Nullable`1\[(.*)\]$")]
     private static partial Regex NullablePattern();

@@ -16,21 +16,30 @@ public sealed class ClusterProbe : IAsyncDisposable
 
     private readonly RaftNode _node;
     private readonly ClientRequestHandler _local;
+    private readonly RaftClient _probe;
     private readonly RaftClient _client;
 
     public ClusterProbe(RaftNode node)
     {
         _node = node;
         _local = new ClientRequestHandler(node);
+        _probe = new RaftClient(new RaftClientOptions
+        {
+            Servers = node.Options.Servers,
+            Timeout = MemberTimeout * 2,
+            RequestTimeout = MemberTimeout,
+        });
         _client = new RaftClient(new RaftClientOptions
         {
             Servers = node.Options.Servers,
             Timeout = TimeSpan.FromSeconds(5),
-            RequestTimeout = MemberTimeout,
         });
     }
 
-    /// <summary>A client of the whole cluster, for the key browser: it finds the leader and follows redirects.</summary>
+    /// <summary>
+    /// A client of the whole cluster, for the key browser and the actions: it finds the leader and follows
+    /// redirects, exactly as raftctl does (the dashboard's "transfer leadership to…" is raftctl transfer-leader).
+    /// </summary>
     public RaftClient Client => _client;
 
     /// <summary>This node's own status, or null when its event loop did not answer within <paramref name="timeout"/>.</summary>
@@ -50,18 +59,46 @@ public sealed class ClusterProbe : IAsyncDisposable
         }
     }
 
-    /// <summary>Every member's status, asked in parallel; a member that does not answer in time is unreachable.</summary>
+    /// <summary>
+    /// Every member's status, asked in parallel (a member that does not answer in time is unreachable), beside
+    /// the leader's member list (the memberList op, as <c>raftctl member list</c> shows it), which gives each
+    /// member's match index and lag behind the leader's last index. The members are those of servers.txt and
+    /// those of the leader's configuration.
+    /// </summary>
     public async Task<IReadOnlyList<MemberState>> MembersAsync(CancellationToken cancellationToken)
     {
         var servers = _node.Options.Servers;
-        var answers = await Task.WhenAll(Enumerable.Range(0, servers.Count).Select(id => AskAsync(id, cancellationToken)));
+        var asking = LeaderMembersAsync(cancellationToken);
+        var bootstrap = Task.WhenAll(Enumerable.Range(0, servers.Count).Select(id => AskAsync(id, cancellationToken)));
+        var progress = await asking;
+        var answers = (await bootstrap).ToList();
+        // Members added at run time (raftctl member add) are not in servers.txt; the leader's list names them.
+        answers.AddRange(await Task.WhenAll(progress.Keys.Where(id => id >= servers.Count).Order().Select(id => AskAsync(id, cancellationToken))));
+        return answers.Select(a =>
+        {
+            var member = progress.GetValueOrDefault(a.Id);
+            var address = member?.Address ?? (a.Id < servers.Count ? servers[a.Id] : "?");
+            return a.Status is { } s
+                ? new MemberState(a.Id, address, a.Id == _node.Id, true, s.Role, s.Term, s.LeaderId, s.CommitIndex, s.AppliedIndex, s.LastIndex,
+                    member?.Match, member?.Lag, null)
+                : new MemberState(a.Id, address, a.Id == _node.Id, false, null, null, null, null, null, null, member?.Match, member?.Lag, a.Error);
+        }).ToArray();
+    }
 
-        // Lag is measured against the leader of the highest term that answered.
-        var leader = answers.Where(a => a.Status is { Role: "leader" }).OrderByDescending(a => a.Status!.Term).FirstOrDefault().Status;
-        return answers.Select(a => a.Status is { } s
-            ? new MemberState(a.Id, servers[a.Id], a.Id == _node.Id, true, s.Role, s.Term, s.LeaderId, s.CommitIndex, s.AppliedIndex, s.LastIndex,
-                leader is null ? null : Math.Max(0, leader.CommitIndex - s.AppliedIndex), null)
-            : new MemberState(a.Id, servers[a.Id], a.Id == _node.Id, false, null, null, null, null, null, null, null, a.Error)).ToArray();
+    /// <summary>The leader's member list by id, or nothing when no leader answers in time.</summary>
+    private async Task<IReadOnlyDictionary<int, MemberView>> LeaderMembersAsync(CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(MemberTimeout * 2);
+        try
+        {
+            var response = await _probe.MemberListAsync(deadline.Token);
+            return response.Status == ClientStatus.Ok ? (response.Members ?? []).ToDictionary(m => m.Id) : new Dictionary<int, MemberView>();
+        }
+        catch (Exception e) when (e is ClusterUnavailableException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return new Dictionary<int, MemberView>();
+        }
     }
 
     private async Task<(int Id, NodeStatus? Status, string? Error)> AskAsync(int id, CancellationToken cancellationToken)
@@ -75,10 +112,10 @@ public sealed class ClusterProbe : IAsyncDisposable
         deadline.CancelAfter(MemberTimeout * 2);
         try
         {
-            var response = await _client.StatusAsync(id, deadline.Token);
+            var response = await _probe.StatusAsync(id, deadline.Token);
             return (id, response.Node, response.Node is null ? response.Error ?? "no status in the answer" : null);
         }
-        catch (ClusterUnavailableException e)
+        catch (Exception e) when (e is ClusterUnavailableException or ArgumentException)
         {
             return (id, null, e.Message);
         }
@@ -88,5 +125,9 @@ public sealed class ClusterProbe : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _client.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _probe.DisposeAsync();
+        await _client.DisposeAsync();
+    }
 }

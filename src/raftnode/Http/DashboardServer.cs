@@ -250,14 +250,18 @@ public sealed class DashboardServer : IAsyncDisposable
             statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>
+    /// "Transfer leadership to…": the client protocol's transferLeader op, sent to the leader as raftctl transfer-leader
+    /// sends it, so it works from any node's page; 200 once <paramref name="to"/> leads.
+    /// </summary>
     private async Task<IResult> TransferLeaderAsync(HttpContext context, int? to, CancellationToken ct)
     {
         if (Refusal(context) is { } refused) return refused;
         if (to is not int target) return BadRequest("the query parameter 'to' (a node id) is required");
-        var refusal = await _node.TransferLeadershipAsync(target, ct);
-        return refusal is null
-            ? Results.Json(new ActionResult(true, $"handing leadership to node {target}"), HttpJsonContext.Default.ActionResult, statusCode: StatusCodes.Status202Accepted)
-            : Results.Json(new ActionResult(false, refusal), HttpJsonContext.Default.ActionResult, statusCode: StatusCodes.Status409Conflict);
+        if (target < 0) return BadRequest($"node {target} is not a member (node ids are never negative)");
+        _log.LogInformation("Leadership transfer to node {Target} requested from the dashboard by {Remote}", target, context.Connection.RemoteIpAddress);
+        var response = await CallAsync(c => c.TransferLeaderAsync(target, ct));
+        return response.Status == ClientStatus.Ok ? Done($"node {target} is the leader") : Failed(response);
     }
 
     /// <summary>Actions and writes: only on a loopback listener, from loopback, with the action header (no cross-site requests).</summary>

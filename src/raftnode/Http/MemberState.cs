@@ -1,7 +1,8 @@
 namespace RaftKv.Host.Http;
 
 /// <summary>One member as the dashboard shows it: its own status answer, or why it did not answer.</summary>
-/// <param name="Lag">Entries the member has applied fewer than the leader has committed; null without a leader's answer.</param>
+/// <param name="Match">The highest index the leader knows is replicated on the member (memberList's match); null without the leader's answer.</param>
+/// <param name="Lag">How many entries the member is behind the leader's last index (memberList's lag; 0 for the leader); null without the leader's answer.</param>
 public sealed record MemberState(
     int Id,
     string Address,
@@ -13,5 +14,6 @@ public sealed record MemberState(
     long? CommitIndex,
     long? AppliedIndex,
     long? LastIndex,
+    long? Match,
     long? Lag,
     string? Error);

@@ -34,9 +34,30 @@ public static class Binaries
     public static string DotnetHost =>
         Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p).Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? p : "dotnet";
 
+    /// <summary>
+    /// The raftctl the build ships: the Native AOT program a Release build publishes beside raftctl.dll when clang is
+    /// installed (src/raftctl/raftctl.csproj), as long as it is not older than raftctl.dll; otherwise null.
+    /// </summary>
+    public static string? NativeRaftctl
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("RAFTKV_RAFTCTL_DLL") is { Length: > 0 }) return null;
+            var native = Path.Combine(RepositoryRoot, "src", "raftctl", "bin", Configuration, TargetFramework, "linux-x64", "publish", "raftctl");
+            return File.Exists(native) && File.GetLastWriteTimeUtc(native) >= File.GetLastWriteTimeUtc(RaftctlDll) ? native : null;
+        }
+    }
+
+    /// <summary>How to start raftctl: the native program when there is one (what bin/raftctl is), else dotnet raftctl.dll.</summary>
+    public static (string FileName, IReadOnlyList<string> Prefix) RaftctlCommand =>
+        NativeRaftctl is { } native ? (native, []) : (DotnetHost, [RaftctlDll]);
+
     /// <summary>Runs raftctl to completion (killed after <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static Task<ProcessResult> RunRaftctlAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, string? workingDirectory = null) =>
-        ProcessRunner.RunAsync(DotnetHost, [RaftctlDll, .. arguments], workingDirectory, timeout, cancellationToken);
+    public static Task<ProcessResult> RunRaftctlAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, string? workingDirectory = null)
+    {
+        var (fileName, prefix) = RaftctlCommand;
+        return ProcessRunner.RunAsync(fileName, [.. prefix, .. arguments], workingDirectory, timeout, cancellationToken);
+    }
 
     /// <summary>Runs raftnode to completion (killed after <paramref name="timeout"/>): for command-line checks that must exit at once.</summary>
     public static Task<ProcessResult> RunRaftnodeAsync(IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, string? workingDirectory = null) =>
