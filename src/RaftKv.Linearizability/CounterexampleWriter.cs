@@ -14,11 +14,14 @@ internal static class CounterexampleWriter
     public static string Write(KeyHistory key, SearchResult result)
     {
         var text = new StringBuilder();
-        text.AppendLine($"Not linearizable: key \"{key.Key}\" ({Count(key.Ops.Length, "operation")} checked on this key).");
+        string where = key.Keys.Length == 1 ? "this key" : "these keys";
+        text.AppendLine($"Not linearizable: {key.Name} ({Count(key.Ops.Length, "operation")} checked on {where}).");
 
         var prefix = result.LongestPrefix;
-        string held = OperationText.State(key.Values[result.StateAfterPrefix]);
-        text.AppendLine($"Longest linearizable prefix: {Count(prefix.Length, "operation")}, after which the key holds {held}.");
+        string held = key.Model.Describe(result.StateAfterPrefix);
+        string holds = key.Keys.Length == 1 ? "the key holds" : "the keys hold";
+        text.AppendLine($"Longest linearizable prefix: {Count(prefix.Length, "operation")}, after which {holds} {held}.");
+        Func<Operation, string> describe = key.Keys.Length == 1 ? OperationText.DescribeWithoutKey : OperationText.Describe;
         if (prefix.Length > PrefixLinesShown)
         {
             text.AppendLine($"  ... {Count(prefix.Length - PrefixLinesShown, "earlier operation")}");
@@ -27,7 +30,7 @@ internal static class CounterexampleWriter
         for (int i = Math.Max(0, prefix.Length - PrefixLinesShown); i < prefix.Length; i++)
         {
             string skipped = result.SkippedInPrefix[i] ? "  (taken as never having happened)" : string.Empty;
-            text.AppendLine($"  {OperationText.DescribeWithoutKey(key.Ops[prefix[i]].Source)}{skipped}");
+            text.AppendLine($"  {describe(key.Ops[prefix[i]].Source)}{skipped}");
         }
 
         if (result.FirstUnplaced < 0)
@@ -36,7 +39,7 @@ internal static class CounterexampleWriter
         }
 
         var stuck = key.Ops[result.FirstUnplaced].Source;
-        text.AppendLine($"Cannot place: {OperationText.DescribeWithoutKey(stuck)}");
+        text.AppendLine($"Cannot place: {describe(stuck)}");
 
         var inPrefix = new HashSet<Operation>(prefix.Select(i => key.Ops[i].Source), ReferenceEqualityComparer.Instance);
         // Only what the search weighed: reads of unknown outcome and unknown writes nobody could have read are
@@ -47,7 +50,7 @@ internal static class CounterexampleWriter
         foreach (var op in overlapping.Take(OverlapLinesShown))
         {
             string mark = ReferenceEquals(op, stuck) ? "  <- cannot be placed" : inPrefix.Contains(op) ? "  (in prefix)" : string.Empty;
-            text.AppendLine($"  {OperationText.DescribeWithoutKey(op)}{mark}");
+            text.AppendLine($"  {describe(op)}{mark}");
         }
 
         if (overlapping.Count > OverlapLinesShown)
@@ -55,8 +58,29 @@ internal static class CounterexampleWriter
             text.AppendLine($"  ... {overlapping.Count - OverlapLinesShown} more");
         }
 
-        text.Append("Why: ").AppendLine(Why(key, stuck, held, prefix.Length));
+        text.Append("Why: ").AppendLine(key.IsPlainRegister ? Why(key, stuck, held, prefix.Length) : WhyNotPlain(key, stuck, held, prefix.Length));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// For compare-and-set and transactions there is no short list of classic anomalies: say what the operation
+    /// needed and what the state was.
+    /// </summary>
+    private static string WhyNotPlain(KeyHistory key, Operation stuck, string held, int prefixLength)
+    {
+        string holds = key.Keys.Length == 1 ? "the key holds" : "the keys hold";
+        string needed = stuck switch
+        {
+            { Outcome: OpOutcome.ConditionFailed } => $"its guard ({stuck.Guard}) to be false, and the key to be as the answer showed",
+            { Kind: OpKind.Txn, Outcome: OpOutcome.Ok } => stuck.Succeeded == true
+                ? "every comparison to hold, and its reads to see what it read"
+                : "some comparison to fail, and its reads to see what it read",
+            { Guard: not null, Outcome: OpOutcome.Ok } => $"its guard ({stuck.Guard}) to hold",
+            { Kind: OpKind.Get } => "the key to be as it read it",
+            _ => "a state it can take effect in",
+        };
+        return $"after the {Count(prefixLength, "operation")} that can go first {holds} {held}; this operation needs {needed}, " +
+            $"and no order of the operations still open gives it that by its end at {OperationText.Time(stuck.End)}.";
     }
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
@@ -128,7 +152,7 @@ internal static class CounterexampleWriter
     {
         if (value is null)
         {
-            yield return new Operation(-1, OpKind.Delete, key.Key, null, long.MinValue, long.MinValue, OpOutcome.Ok);
+            yield return new Operation(-1, OpKind.Delete, key.Keys[0], null, long.MinValue, long.MinValue, OpOutcome.Ok);
         }
 
         foreach (var op in key.Reported)

@@ -62,18 +62,19 @@ public sealed class History
         }
     }
 
-    /// <summary>Records the start of an operation.</summary>
+    /// <summary>Records the start of an operation on one key.</summary>
     /// <param name="client">The client; one operation at a time per client.</param>
-    /// <param name="kind">Set, Get or Delete.</param>
+    /// <param name="kind">Set, Get or Delete (a transaction goes to <see cref="InvokeTxn"/>).</param>
     /// <param name="key">The key.</param>
     /// <param name="value">For a Set, the canonical JSON written; otherwise null (a Get's result goes to <see cref="Complete"/>).</param>
-    /// <returns>The handle to pass to <see cref="Complete"/>.</returns>
-    public int Invoke(int client, OpKind kind, string key, string? value)
+    /// <param name="guard">For a compare-and-set (a guarded Set or Delete), its condition.</param>
+    /// <returns>The handle to pass to <see cref="Complete"/> or another Complete method.</returns>
+    public int Invoke(int client, OpKind kind, string key, string? value, Guard? guard = null)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!Enum.IsDefined(kind))
+        if (!Enum.IsDefined(kind) || kind == OpKind.Txn)
         {
-            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown operation kind.");
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Set, Get or Delete (a transaction goes to InvokeTxn).");
         }
 
         if (kind == OpKind.Set && value is null)
@@ -86,13 +87,15 @@ public sealed class History
             throw new ArgumentException($"A {kind} carries no value when invoked; a Get's result is given to Complete.", nameof(value));
         }
 
-        lock (gate)
-        {
-            // Stamped inside the lock so that handles are in start order.
-            operations.Add(new Operation(client, kind, key, value, Now(), long.MaxValue, OpOutcome.Unknown));
-            completed.Add(false);
-            return operations.Count - 1;
-        }
+        return Add(new Operation(client, kind, key, value, 0, long.MaxValue, OpOutcome.Unknown) { Guard = guard });
+    }
+
+    /// <summary>Records the start of a transaction.</summary>
+    /// <returns>The handle to pass to <see cref="CompleteTxn"/> or <see cref="Complete"/> (Failed, Unknown).</returns>
+    public int InvokeTxn(int client, TxnRequest txn)
+    {
+        ArgumentNullException.ThrowIfNull(txn);
+        return Add(new Operation(client, OpKind.Txn, string.Empty, null, 0, long.MaxValue, OpOutcome.Unknown) { Txn = txn });
     }
 
     /// <summary>Records the end of an operation.</summary>
@@ -106,6 +109,56 @@ public sealed class History
             throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown outcome.");
         }
 
+        Finish(handle, op =>
+        {
+            if (readValue is not null && (op.Kind != OpKind.Get || outcome != OpOutcome.Ok))
+            {
+                throw new ArgumentException($"Only a Get that is Ok has a read value; this is a {op.Kind} that is {outcome}.", nameof(readValue));
+            }
+
+            return op with { Outcome = outcome, Value = op.Kind == OpKind.Get ? readValue : op.Value };
+        });
+    }
+
+    /// <summary>Records an Ok Get with the key's version and mod revision as read (checked against guards and writes).</summary>
+    public void CompleteRead(int handle, KeyRead read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        Finish(handle, op => op.Kind == OpKind.Get
+            ? op with { Outcome = OpOutcome.Ok, Value = read.Value, Seen = read }
+            : throw new ArgumentException($"Only a Get reads; this is a {op.Kind}.", nameof(handle)));
+    }
+
+    /// <summary>Records an acknowledged Set or Delete with the revision it was given, which mod-revision guards and reads refer to.</summary>
+    public void CompleteWrite(int handle, long revision) =>
+        Finish(handle, op => op.Kind is OpKind.Set or OpKind.Delete
+            ? op with { Outcome = OpOutcome.Ok, Revision = revision }
+            : throw new ArgumentException($"Only a Set or Delete is a write with a revision here; this is a {op.Kind}.", nameof(handle)));
+
+    /// <summary>Records a guarded Set or Delete answered "condition failed", with the key as the answer showed it (null: not shown).</summary>
+    public void CompleteConditionFailed(int handle, KeyRead? seen) =>
+        Finish(handle, op => op with { Outcome = OpOutcome.ConditionFailed, Seen = seen });
+
+    /// <summary>Records an Ok transaction: which branch ran, what its gets read (in order), and its revision when known.</summary>
+    /// <param name="reads">What the branch's gets read; null when the answer did not say (replayed from the session).</param>
+    public void CompleteTxn(int handle, bool succeeded, IReadOnlyList<KeyRead>? reads, long? revision = null) =>
+        Finish(handle, op => op.Kind == OpKind.Txn
+            ? op with { Outcome = OpOutcome.Ok, Succeeded = succeeded, Reads = reads is null ? null : [.. reads], Revision = revision }
+            : throw new ArgumentException($"Only a Txn completes as one; this is a {op.Kind}.", nameof(handle)));
+
+    private int Add(Operation op)
+    {
+        lock (gate)
+        {
+            // Stamped inside the lock so that handles are in start order.
+            operations.Add(op with { Start = Now() });
+            completed.Add(false);
+            return operations.Count - 1;
+        }
+    }
+
+    private void Finish(int handle, Func<Operation, Operation> complete)
+    {
         long end = Now();
         lock (gate)
         {
@@ -119,13 +172,13 @@ public sealed class History
                 throw new InvalidOperationException($"Operation {handle} was already completed: {operations[handle]}.");
             }
 
-            var op = operations[handle];
-            if (readValue is not null && (op.Kind != OpKind.Get || outcome != OpOutcome.Ok))
+            var done = complete(operations[handle]) with { End = end };
+            if (OperationValidator.Problem(done) is { } problem)
             {
-                throw new ArgumentException($"Only a Get that is Ok has a read value; this is a {op.Kind} that is {outcome}.", nameof(readValue));
+                throw new ArgumentException($"This completion makes a malformed operation: {problem}. ({done})", nameof(handle));
             }
 
-            operations[handle] = op with { End = end, Outcome = outcome, Value = op.Kind == OpKind.Get ? readValue : op.Value };
+            operations[handle] = done;
             completed[handle] = true;
         }
     }

@@ -9,8 +9,10 @@ namespace RaftKv.Linearizability;
 /// read returns what the latest write before it left.
 /// </summary>
 /// <remarks>
-/// Each key is a register checked on its own (P-compositionality, as in Horn and Kroening, and Porcupine), keys in
-/// parallel. Failed operations are dropped. An operation of unknown outcome may take effect at any point after
+/// Each key is an object checked on its own (P-compositionality, as in Horn and Kroening, and Porcupine), objects in
+/// parallel; keys that a transaction touches together are one object. Compare-and-set and transactions are checked
+/// against <see cref="StoreModel"/>: a "condition failed" answer is a read that saw the guard false, a transaction
+/// one atomic step on all its keys. Failed operations are dropped. An operation of unknown outcome may take effect at any point after
 /// its start, or never: its end is taken as infinite, and a read of unknown outcome is dropped as it constrains
 /// nothing. Values are compared as text, so they must be canonical JSON.
 /// </remarks>
@@ -39,11 +41,7 @@ public static class LinearizabilityChecker
             ? long.MaxValue
             : Stopwatch.GetTimestamp() + (long)Math.Min(timeout.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
 
-        var keys = history
-            .GroupBy(o => o.Key, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => KeyHistory.Build(g.Key, [.. g]))
-            .ToArray();
+        var keys = ObjectHistories(history);
         int checkedOps = keys.Sum(k => k.Ops.Length);
 
         // Keys are in a fixed order, and a failure only stops the keys after it, so the key reported is the
@@ -75,11 +73,11 @@ public static class LinearizabilityChecker
             var text = new StringBuilder(CounterexampleWriter.Write(keys[failed], results[failed]!));
             var others = Enumerable.Range(failed + 1, keys.Length - failed - 1)
                 .Where(i => results[i]?.Verdict == SearchVerdict.NotLinearizable)
-                .Select(i => $"\"{keys[i].Key}\"")
+                .Select(i => keys[i].Name)
                 .ToList();
             if (others.Count > 0)
             {
-                text.AppendLine($"Other keys found not linearizable: {string.Join(", ", others)}.");
+                text.AppendLine($"Also found not linearizable: {string.Join("; ", others)}.");
             }
 
             return new CheckResult(false, text.ToString(), checkedOps, stopwatch.Elapsed, TimedOut: false);
@@ -89,7 +87,7 @@ public static class LinearizabilityChecker
         if (unfinished.Count > 0)
         {
             const int namesShown = 10;
-            string names = string.Join(", ", unfinished.Take(namesShown).Select(i => $"\"{keys[i].Key}\" ({keys[i].Ops.Length} operations)"));
+            string names = string.Join(", ", unfinished.Take(namesShown).Select(i => $"{keys[i].Quoted} ({keys[i].Ops.Length} operations)"));
             string more = unfinished.Count > namesShown ? $" and {unfinished.Count - namesShown} more" : string.Empty;
             string message =
                 $"Check timed out after {timeout}: no verdict. {keys.Length - unfinished.Count} of {keys.Length} keys were found " +
@@ -98,5 +96,54 @@ public static class LinearizabilityChecker
         }
 
         return new CheckResult(true, null, checkedOps, stopwatch.Elapsed, TimedOut: false);
+    }
+
+    /// <summary>
+    /// The history cut into independent objects: each key alone, except keys that one transaction touches
+    /// together, which are one object (a transaction is one atomic step on all its keys). In the order of each
+    /// object's first key, so that the object reported is the same on every run.
+    /// </summary>
+    private static KeyHistory[] ObjectHistories(IReadOnlyList<Operation> history)
+    {
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Root(string key)
+        {
+            while (parent[key] is var up && !string.Equals(up, key, StringComparison.Ordinal))
+            {
+                parent[key] = parent[up];
+                key = parent[key];
+            }
+
+            return key;
+        }
+
+        IReadOnlyList<string> KeysOf(Operation op) => op.Kind == OpKind.Txn ? op.Txn!.Keys() : [op.Key];
+        foreach (var op in history)
+        {
+            var keys = KeysOf(op);
+            foreach (string key in keys)
+            {
+                parent.TryAdd(key, key);
+            }
+
+            for (int i = 1; i < keys.Count; i++)
+            {
+                string a = Root(keys[0]);
+                string b = Root(keys[i]);
+                if (!string.Equals(a, b, StringComparison.Ordinal))
+                {
+                    parent[b] = a;
+                }
+            }
+        }
+
+        // Transactions that touch no key still answer which branch ran: they are one object with no keys, first.
+        var recorded = history.Where(op => op.Outcome != OpOutcome.Failed && op.Revision is not null).Select(op => op.Revision!.Value).ToHashSet();
+        return history
+            .GroupBy(op => KeysOf(op) is [var first, ..] ? Root(first) : null, StringComparer.Ordinal)
+            .Select(g => (Keys: g.Key is null ? [] : parent.Keys.Where(k => string.Equals(Root(k), g.Key, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray(), Ops: g.ToArray()))
+            .OrderBy(o => o.Keys.FirstOrDefault() ?? string.Empty, StringComparer.Ordinal)
+            .Select(o => KeyHistory.Build(o.Keys, o.Ops, recorded))
+            .ToArray();
     }
 }

@@ -14,4 +14,11 @@ public enum OpOutcome
     /// after its start, even after the client gave up, or never.
     /// </summary>
     Unknown,
+
+    /// <summary>
+    /// A guarded set or delete answered "condition failed": at one instant between its start and its end the
+    /// guard did not hold (and the key was as <see cref="Operation.Seen"/> shows, when the answer showed it),
+    /// and nothing changed. It is a read, not a no-op: it constrains the order like a get does.
+    /// </summary>
+    ConditionFailed,
 }

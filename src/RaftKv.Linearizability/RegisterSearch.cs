@@ -1,8 +1,9 @@
 namespace RaftKv.Linearizability;
 
 /// <summary>
-/// Wing and Gong's search for a linearization of one register's history, with Lowe's memoization of
-/// (linearized operations, state), as in Porcupine's checkSingle.
+/// Wing and Gong's search for a linearization of one object's history (a key, or keys tied by transactions; the
+/// states and steps are <see cref="StoreModel"/>'s), with Lowe's memoization of (linearized operations, state), as
+/// in Porcupine's checkSingle.
 /// </summary>
 /// <remarks>
 /// The history is a doubly linked list of call and return events in time order. Walking from the head, a call
@@ -10,7 +11,7 @@ namespace RaftKv.Linearizability;
 /// and the walk starts over. Reaching a return means that operation should have been linearized already, so
 /// the last choice is undone (its events are put back) and the walk resumes after it. The list being empty means
 /// every operation found its place. Three refinements, each argued where it is made:
-/// a read that sees the current value is placed at once, without branching; an optional operation (a write that
+/// a read (any observer) that sees the current state is placed at once, without branching; an optional operation (a write that
 /// may never have happened) offers two choices at its call, with effect and without, which share the cache since
 /// either way it is done with; and writes some waiting read wants are tried before the others.
 /// </remarks>
@@ -23,6 +24,7 @@ internal sealed class RegisterSearch
     private const int None = -1;
 
     private readonly SearchOp[] ops;
+    private readonly StoreModel model;
     private readonly int values;
 
     // Node 0 is the head; nodes 1..2n are the events in time order.
@@ -33,9 +35,10 @@ internal sealed class RegisterSearch
     private readonly int[] matchOf;
     private readonly int[] returnOrder;
 
-    private RegisterSearch(SearchOp[] ops, int values)
+    private RegisterSearch(SearchOp[] ops, StoreModel model, int values)
     {
         this.ops = ops;
+        this.model = model;
         this.values = values;
         int n = ops.Length;
         var events = new (long Time, int Return, int Op)[2 * n];
@@ -81,7 +84,7 @@ internal sealed class RegisterSearch
         }
     }
 
-    public static SearchResult Run(KeyHistory history, Func<bool> shouldStop) => new RegisterSearch(history.Ops, history.Values.Length).Search(shouldStop);
+    public static SearchResult Run(KeyHistory history, Func<bool> shouldStop) => new RegisterSearch(history.Ops, history.Model, history.Values.Length).Search(shouldStop);
 
     private SearchResult Search(Func<bool> shouldStop)
     {
@@ -93,7 +96,7 @@ internal sealed class RegisterSearch
         var stackSkipped = new bool[n];
         var stackPass = new bool[n];
         int depth = 0;
-        int state = 0;
+        int state = StoreModel.Initial;
 
         // The longest prefix is kept up to date cheaply: entries below the lowest depth the stack fell to since
         // the last copy are still the same, so only the ones above it are copied again.
@@ -113,7 +116,8 @@ internal sealed class RegisterSearch
         bool TryPlace(int node, bool skip)
         {
             int op = opOf[node];
-            if (!TryStep(state, ops[op], skip, out int newState))
+            int newState = model.Step(state, op, skip);
+            if (newState < 0)
             {
                 return false;
             }
@@ -178,9 +182,10 @@ internal sealed class RegisterSearch
             bool failed = false;
             if (fresh)
             {
-                // A read that may go next and sees the current value can always go first: moving it to the front
-                // of any order that works keeps that order working, since a read changes nothing and nothing
-                // still open must precede it. So it is placed without branching, and when what follows fails,
+                // A read that may go next and sees the current state can always go first: moving it to the front
+                // of any order that works keeps that order working, since a read changes nothing in any state and
+                // nothing still open must precede it. (The same holds for every observer: a failed condition, a
+                // transaction whose branch only reads; never for a write, which may change a later state.) So it is placed without branching, and when what follows fails,
                 // this configuration fails with it.
                 fresh = false;
                 int read = LegalReadNode(state);
@@ -206,9 +211,9 @@ internal sealed class RegisterSearch
             {
                 if (isCall[entry])
                 {
-                    // Reads need not be tried: none sees the current value, or it would have been placed.
+                    // Reads (observers) need not be tried: none sees the current state, or it would have been placed.
                     var op = ops[opOf[entry]];
-                    if (op.Kind != OpKind.Get && (wanted[op.Value] == wantedStamp) != secondPass)
+                    if (!op.Observer && (wanted[op.Value] == wantedStamp) != secondPass)
                     {
                         bool placed = tryEffect && TryPlace(entry, skip: false);
                         placed = placed || (op.Optional && TryPlace(entry, skip: true));
@@ -251,7 +256,7 @@ internal sealed class RegisterSearch
                 linearized.Remove(undoneOp);
                 Unlift(undone);
                 lowestSinceBest = Math.Min(lowestSinceBest, depth);
-                if (ops[undoneOp].Kind == OpKind.Get)
+                if (ops[undoneOp].Observer)
                 {
                     continue; // placed without branching: the configuration before it fails too
                 }
@@ -268,42 +273,22 @@ internal sealed class RegisterSearch
         return new SearchResult(SearchVerdict.Linearizable, best[..bestDepth], bestSkipped[..bestDepth], bestState, None);
     }
 
-    /// <summary>The first call, among those that may go next, of a read that sees <paramref name="state"/>.</summary>
+    /// <summary>
+    /// The first call, among those that may go next, of an observer (a read, a failed condition, a transaction
+    /// that only reads) that sees <paramref name="state"/>.
+    /// </summary>
     private int LegalReadNode(int state)
     {
         for (int node = next[Head]; node != None && isCall[node]; node = next[node])
         {
-            var op = ops[opOf[node]];
-            if (op.Kind == OpKind.Get && op.Value == state)
+            int op = opOf[node];
+            if (ops[op].Observer && model.Step(state, op, skip: false) == state)
             {
                 return node;
             }
         }
 
         return None;
-    }
-
-    /// <summary>The register: Set stores, Delete empties, Get must see what is there; a skipped write does nothing.</summary>
-    private static bool TryStep(int state, in SearchOp op, bool skip, out int newState)
-    {
-        if (skip)
-        {
-            newState = state;
-            return true;
-        }
-
-        switch (op.Kind)
-        {
-            case OpKind.Set:
-                newState = op.Value;
-                return true;
-            case OpKind.Delete:
-                newState = 0;
-                return true;
-            default:
-                newState = state;
-                return op.Value == state;
-        }
     }
 
     private void Lift(int call)

@@ -99,12 +99,19 @@ public sealed partial class RaftNode
         }
     }
 
+    // One pending wait per channel, kept across turns until it completes. A single-reader channel allows one waiter
+    // at a time and cancels the old one when asked again, so asking all three anew on every idle turn cancelled the
+    // two that had not fired: two exceptions thrown and caught per turn, on the write path of every request.
+    private Task<bool>? _controlWait;
+    private Task<bool>? _inboundWait;
+    private Task<bool>? _callsWait;
+
     private async Task WaitForInputAsync(CancellationToken ct)
     {
-        var a = _control.Reader.WaitToReadAsync(ct);
-        var b = _inbound.Reader.WaitToReadAsync(ct);
-        var c = _calls.Reader.WaitToReadAsync(ct);
-        if (a.IsCompleted || b.IsCompleted || c.IsCompleted) return;
-        await Task.WhenAny(a.AsTask(), b.AsTask(), c.AsTask());
+        var control = _controlWait is { IsCompleted: false } pendingControl ? pendingControl : _controlWait = _control.Reader.WaitToReadAsync(ct).AsTask();
+        var inbound = _inboundWait is { IsCompleted: false } pendingInbound ? pendingInbound : _inboundWait = _inbound.Reader.WaitToReadAsync(ct).AsTask();
+        var calls = _callsWait is { IsCompleted: false } pendingCalls ? pendingCalls : _callsWait = _calls.Reader.WaitToReadAsync(ct).AsTask();
+        if (control.IsCompleted || inbound.IsCompleted || calls.IsCompleted) return;
+        await Task.WhenAny(control, inbound, calls);
     }
 }

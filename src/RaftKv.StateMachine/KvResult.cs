@@ -48,7 +48,10 @@ public readonly record struct KvResult
 
     public KvResultKind Kind { get; }
 
-    /// <summary>The revision of the command: the log index it was applied at (0 for a remembered or duplicate result).</summary>
+    /// <summary>
+    /// The revision of the command: the log index it was applied at. A remembered result carries the revision
+    /// the original was applied at (0 when the session came from a snapshot, which does not keep it); a duplicate 0.
+    /// </summary>
     public long Revision { get; init; }
 
     /// <summary>Delete, lease revoke: how many keys were removed.</summary>

@@ -233,13 +233,30 @@ public sealed class CliUxTests
     {
         await using var cluster = FakeCluster.Start(1);
 
-        var result = await Run(cluster, "check", "--duration", "0.5", "--clients", "3", "--prefix", "scratch/", "--json");
+        // The fake cluster has no guarded writes or transactions: the plain mix only (a real cluster runs them all,
+        // see RaftKv.Cluster.Tests CheckCommandTests).
+        var result = await Run(cluster, "check", "--duration", "0.5", "--clients", "3", "--prefix", "scratch/", "--ops", "set,get,delete", "--json");
 
         result.ExitCode.Should().Be(ExitCodes.Success, result.Err);
         var verdict = JsonDocument.Parse(result.Out).RootElement;
         verdict.GetProperty("linearizable").GetBoolean().Should().BeTrue();
         verdict.GetProperty("operations").GetInt32().Should().BeGreaterThan(3);
         cluster.Store.Keys.Should().NotContain(k => k.StartsWith("scratch/", StringComparison.Ordinal), "check cleans up after itself");
+    }
+
+    [Theory]
+    [InlineData("set,lock", "unknown operation 'lock'")]
+    [InlineData(",", "needs at least one")]
+    [InlineData("get,get", "named twice")]
+    public async Task Check_refuses_an_unknown_operation_in_its_mix_with_a_one_line_reason(string ops, string reason)
+    {
+        await using var cluster = FakeCluster.Start(1);
+
+        var result = await Run(cluster, "check", "--duration", "0.5", "--ops", ops);
+
+        result.ExitCode.Should().Be(ExitCodes.Usage, result.Err);
+        result.Err.Should().Contain(reason);
+        cluster.Store.Should().BeEmpty("a bad command line changes nothing");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using RaftKv.Client;
 using RaftKv.Cluster.Tests.Support;
 using RaftKv.Protocol;
+using RaftKv.Testing.Watch;
 using Xunit.Abstractions;
 
 namespace RaftKv.Cluster.Tests;
@@ -54,7 +55,7 @@ public sealed class WatchFailoverTests(ITestOutputHelper output)
         await stopWriting.CancelAsync();
         await writes;
 
-        var expected = await CommittedEventsAsync(writer, "w/", ct);
+        var expected = await CommittedEvents.ReadAsync(writer, "w/", ct);
         await Wait.UntilAsync(() => Task.FromResult(seen.Count >= expected.Count), $"the watch to deliver all {expected.Count} committed events", TimeSpan.FromSeconds(30), ct);
         await stopWatching.CancelAsync();
         await watch;
@@ -84,58 +85,5 @@ public sealed class WatchFailoverTests(ITestOutputHelper output)
                 // The write may or may not have committed: the log, not the acknowledgement, is the truth here.
             }
         }
-    }
-
-    /// <summary>Recomputes the events of the keys under <paramref name="prefix"/> from the leader's log (sessions applied, as the nodes do).</summary>
-    private static async Task<List<(string Type, string Key, long ModRevision, long Version)>> CommittedEventsAsync(RaftClient client, string prefix, CancellationToken ct)
-    {
-        var status = await client.LogAsync(null, 1, 1, ct);
-        status.Status.Should().Be(ClientStatus.Ok);
-        var entries = new List<LogEntryView>();
-        for (long from = 1; ;)
-        {
-            var page = await client.LogAsync(null, from, 5000, ct);
-            var got = page.Entries ?? [];
-            if (got.Length == 0) break;
-            entries.AddRange(got);
-            from = got[^1].Index + 1;
-        }
-        entries[0].Index.Should().Be(1, "the log must not have been compacted for this comparison");
-
-        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
-        // Session id (the index of its register) to its last applied seq. The test registers a handful of
-        // sessions, far below the table's bound, so none expires and the session rules reduce to these.
-        var lastSeq = new Dictionary<long, long>();
-        var events = new List<(string, string, long, long)>();
-        foreach (var entry in entries)
-        {
-            if (entry.Command is not { } command) continue;
-            var op = command.GetProperty("op").GetString();
-            if (op == "register")
-            {
-                lastSeq[entry.Index] = 0;
-                continue;
-            }
-            if (command.TryGetProperty("session", out var sessionProperty))
-            {
-                var session = sessionProperty.GetInt64();
-                var seq = command.GetProperty("seq").GetInt64();
-                if (!lastSeq.TryGetValue(session, out var previous) || seq <= previous) continue;
-                lastSeq[session] = seq;
-            }
-            if (op is not ("set" or "delete")) continue;
-            var key = command.GetProperty("key").GetString()!;
-            if (op == "set")
-            {
-                var version = versions.GetValueOrDefault(key) + 1;
-                versions[key] = version;
-                if (key.StartsWith(prefix, StringComparison.Ordinal)) events.Add(("put", key, entry.Index, version));
-            }
-            else if (op == "delete" && versions.Remove(key) && key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                events.Add(("delete", key, entry.Index, 0));
-            }
-        }
-        return events;
     }
 }

@@ -34,6 +34,23 @@ public sealed class NemesisTests(ITestOutputHelper output)
     public Task Killed_and_restarted_leaders_lose_no_acknowledged_write() =>
         RunAndAssertAsync(new NemesisRunOptions { Seed = 13, Nodes = 3, Duration = TimeSpan.FromSeconds(15), Faults = [FaultKind.KillRestart, FaultKind.Delay] });
 
+    [Fact]
+    public async Task Counter_incremented_by_compare_and_set_counts_every_acknowledged_increment_once_under_kills_partitions_and_pauses()
+    {
+        var report = await RunAndAssertAsync(new NemesisRunOptions
+        {
+            Seed = 14,
+            Nodes = 3,
+            Duration = TimeSpan.FromSeconds(15),
+            Clients = 2,
+            CounterClients = 4,
+            Faults = [FaultKind.KillRestart, FaultKind.IsolateLeader, FaultKind.MajorityMinority, FaultKind.Pause],
+        });
+
+        report.Counter.Acknowledged.Should().BeGreaterThan(20, "the counter clients must get increments through between the faults");
+        report.Counter.ConditionFailed.Should().BePositive("four clients racing on one counter must sometimes lose a race, or the guard was not exercised");
+    }
+
     [SkippableFact]
     public async Task Nemesis_replays_one_seed()
     {
@@ -83,18 +100,21 @@ public sealed class NemesisTests(ITestOutputHelper output)
         result.IsLinearizable.Should().BeTrue(result.Counterexample);
     }
 
-    private async Task RunAndAssertAsync(NemesisRunOptions options)
+    private async Task<NemesisRunReport> RunAndAssertAsync(NemesisRunOptions options)
     {
         using var timeout = new CancellationTokenSource(options.Duration + TimeSpan.FromMinutes(4));
         var report = await NemesisRun.RunAsync(options, Log, timeout.Token);
 
-        var summary = $"{options}\nfaults injected ({report.Faults.Count}):\n  {string.Join("\n  ", report.Faults)}\noperations: {report.Counts}";
+        var summary = $"{options}\nfaults injected ({report.Faults.Count}):\n  {string.Join("\n  ", report.Faults)}\noperations: {report.Counts}\n{report.Counter}";
         output.WriteLine(summary);
         report.Problems.Should().BeEmpty(
             $"the run must pass ({summary})\nhistory: {report.HistoryPath}\nreplay: {options.ReplayCommand}\n");
         report.Faults.Should().NotBeEmpty("a nemesis run that injected nothing tested nothing");
         report.Counts.Total(OpOutcome.Ok).Should().BeGreaterThan(50, "the clients must get work done between the faults");
         report.Check!.IsLinearizable.Should().BeTrue();
+        report.Counts[OpKind.Set, OpOutcome.ConditionFailed].Should().BePositive("compare-and-set must be in the mix, and lose a race sometimes");
+        report.Counts[OpKind.Txn, OpOutcome.Ok].Should().BePositive("transactions must be in the mix");
+        return report;
     }
 
     private void Log(string line) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");

@@ -162,4 +162,28 @@ public sealed class DataRequestsTests
         retry.LeaseId.Should().Be(2);
         kv.LeaseCount.Should().Be(1, "the retry is not applied again");
     }
+
+    [Theory]
+    [InlineData("{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"session\":1,\"seq\":1}")]
+    [InlineData("{\"op\":\"set\",\"key\":\"k\",\"value\":1,\"ifVersion\":0,\"session\":1,\"seq\":1}")]
+    [InlineData("{\"op\":\"txn\",\"txn\":{\"compare\":[],\"success\":[{\"op\":\"set\",\"key\":\"k\",\"value\":1}],\"failure\":[]},\"session\":1,\"seq\":1}")]
+    public void A_retried_write_answered_from_the_session_carries_the_revision_it_was_applied_at_not_the_retrys(string json)
+    {
+        // The first attempt was applied at 2 but its answer was lost; the client retried, and the retry's
+        // entry landed at 5. A client comparing mod revisions needs 2, the key's modRevision.
+        var kv = new KvStateMachine();
+        kv.Apply(1, KvCommandCodec.EncodeRegister());
+        var request = JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.ClientRequest)!;
+        var command = KvCommandCodec.Encode(DataRequests.ToCommand(request));
+        DataRequests.ToResponse(request, kv.Apply(2, command), 2, Header).Revision.Should().Be(2);
+        kv.Apply(3, KvCommandCodec.EncodeRegister());
+        kv.Apply(4, KvCommandCodec.Encode(DataRequests.ToCommand(Set("other", "0"))));
+
+        var retry = DataRequests.ToResponse(request, kv.Apply(5, command), 5, Header);
+
+        retry.Status.Should().Be(ClientStatus.Ok);
+        retry.Revision.Should().Be(2);
+        retry.Index.Should().Be(2);
+        kv.GetKeyValue("k")!.ModRevision.Should().Be(2, "the retry was not applied again");
+    }
 }

@@ -70,6 +70,20 @@ public sealed class ClientSessionTests
     }
 
     [Fact]
+    public void A_retried_write_remembers_the_revision_it_was_applied_at()
+    {
+        var machine = new KvStateMachine();
+        machine.Apply(1, Commands.Register());
+        machine.Apply(2, Commands.Set("k", "1", 1, 1)).Revision.Should().Be(2);
+        machine.Apply(3, Commands.Set("other", "1"));
+
+        var retry = machine.Apply(4, Commands.Set("k", "1", 1, 1));
+
+        retry.Kind.Should().Be(KvResultKind.Remembered);
+        retry.Revision.Should().Be(2, "a retry reports the original write's revision, not its own entry's");
+    }
+
+    [Fact]
     public void A_retry_is_answered_from_the_session_even_when_its_body_differs()
     {
         // Same (session, seq) means the same request; a client that reuses a seq for different content is

@@ -94,7 +94,9 @@ public static class DataRequests
         if (result.Kind == KvResultKind.Rejected)
             return header with { Status = ClientStatus.NotFound, Error = result.Error, Revision = index };
 
-        var response = header with { Index = index, Revision = index };
+        // A retry answered from the session reports the original write's revision, not the retry's entry.
+        var revision = result.Kind == KvResultKind.Remembered && result.Revision > 0 ? result.Revision : index;
+        var response = header with { Index = revision, Revision = revision };
         var guarded = request.Op is ClientOp.Set or ClientOp.Delete && Guards(request).Count > 0;
         if (guarded && result.Kind == KvResultKind.Remembered)
         {

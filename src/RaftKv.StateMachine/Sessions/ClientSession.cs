@@ -20,9 +20,15 @@ internal sealed class ClientSession(long id)
     /// <summary>The log index of the entry that last used this session.</summary>
     public long LastIndex { get; set; }
 
+    /// <summary>
+    /// The revision (log index) the last applied write was applied at, which a retry of it is answered with;
+    /// 0 when unknown (none yet, or the session came from a snapshot, which does not keep it).
+    /// </summary>
+    public long Revision { get; set; }
+
     // Neighbours in the table's recency list, oldest to newest.
     internal ClientSession? Older { get; set; }
     internal ClientSession? Newer { get; set; }
 
-    public KvResult RememberedResult() => new(Found, Value, KvResultKind.Remembered);
+    public KvResult RememberedResult() => new KvResult(Found, Value, KvResultKind.Remembered) with { Revision = Revision };
 }

@@ -41,6 +41,7 @@ internal sealed class SessionTable
         session.Seq = seq;
         session.Found = found;
         session.Value = value;
+        session.Revision = index;
         Touch(session, index);
     }
 

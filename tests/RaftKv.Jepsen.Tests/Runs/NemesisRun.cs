@@ -12,7 +12,8 @@ namespace RaftKv.Jepsen.Tests.Runs;
 /// clients recording a history, a nemesis injecting faults; then heal, wait for every node to apply the same
 /// log, and check (a) the history is linearizable, (b) final linearizable reads of every key (part of the
 /// history, so every acknowledged write is either there or overwritten by a later one), (c) every node's
-/// state machine is identical, (d) no node died on its own.
+/// state machine is identical, (d) no node died on its own, (e) the compare-and-set counter's final value
+/// counts every acknowledged increment once. The mixed clients also do compare-and-set and transactions.
 /// </summary>
 public static class NemesisRun
 {
@@ -31,13 +32,16 @@ public static class NemesisRun
         log($"cluster {cluster.ClusterId} up in {clock.Elapsed.TotalSeconds:0.0}s, leader node {first.Id}; clients go to {string.Join(" ", cluster.Addresses)}, peers through {mesh.All.Count()} proxies");
 
         var keys = KvWorkload.Keys(options.Keys);
-        var workload = new KvWorkload(cluster.Addresses, keys, options.Seed, history);
+        var workload = new KvWorkload(cluster.Addresses, keys, options.Seed, history) { TxnPercent = 6 };
+        var counter = new CounterWorkload(workload, options.Seed);
         var nemesis = new Nemesis(cluster, mesh, options.Seed, options.Faults, log);
         CheckResult? check = null;
         try
         {
             using var stopStarting = new CancellationTokenSource();
-            var clients = workload.RunAsync(options.Clients, stopStarting.Token);
+            var clients = Task.WhenAll(
+                workload.RunAsync(options.Clients, stopStarting.Token),
+                counter.RunAsync(options.CounterClients, options.Clients + 1, stopStarting.Token));
             try
             {
                 await nemesis.RunAsync(options.Duration, cancellationToken);
@@ -54,7 +58,9 @@ public static class NemesisRun
 
             // Converge first, so that no late write can commit between the final reads and the state comparison.
             await ClusterChecks.WaitForConvergenceAsync(cluster, problems, cancellationToken);
-            var final = await ClusterChecks.FinalReadsAsync(cluster, workload, options.Clients, keys, problems, cancellationToken);
+            var final = await ClusterChecks.FinalReadsAsync(
+                cluster, workload, options.Clients, [.. keys, .. KvWorkload.TxnKeys, CounterWorkload.Key], problems, cancellationToken);
+            if (final.TryGetValue(CounterWorkload.Key, out var counterValue) && counter.Verify(counterValue) is { } lost) problems.Add(lost);
             await ClusterChecks.CompareStatesAsync(cluster, final, problems, cancellationToken);
             problems.AddRange(nemesis.Crashes.Select(c => $"crash: {c}"));
             for (var node = 0; node < cluster.Count; node++)
@@ -64,6 +70,7 @@ public static class NemesisRun
             }
 
             log($"operations: {workload.Counts}");
+            log(counter.ToString());
             foreach (var surprise in workload.Surprises) log($"client surprise: {surprise}");
             check = LinearizabilityChecker.Check(history.Operations, options.CheckTimeout);
             log($"linearizability: {(check.IsLinearizable ? "linearizable" : check.TimedOut ? "UNDECIDED (timed out)" : "NOT LINEARIZABLE")}, {check.OperationsChecked} operations checked in {check.Elapsed.TotalSeconds:0.0}s");
@@ -83,6 +90,6 @@ public static class NemesisRun
         }
 
         log($"run took {clock.Elapsed.TotalSeconds:0.0}s; {nemesis.Injected.Count} faults injected");
-        return new NemesisRunReport(options, nemesis.Injected, workload.Counts, check, problems, saved, clock.Elapsed);
+        return new NemesisRunReport(options, nemesis.Injected, workload.Counts, counter, check, problems, saved, clock.Elapsed);
     }
 }

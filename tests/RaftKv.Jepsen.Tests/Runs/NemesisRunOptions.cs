@@ -13,6 +13,9 @@ public sealed record NemesisRunOptions
 
     public int Clients { get; init; } = 4;
     public int Keys { get; init; } = 6;
+
+    /// <summary>Clients incrementing one counter by compare-and-set beside the mixed clients (see CounterWorkload).</summary>
+    public int CounterClients { get; init; } = 2;
     public IReadOnlyList<FaultKind> Faults { get; init; } = Enum.GetValues<FaultKind>();
 
     /// <summary>The longest the linearizability check may take before the run is reported as undecided.</summary>
@@ -24,5 +27,5 @@ public sealed record NemesisRunOptions
         $"RAFTKV_JEPSEN_FAULTS={string.Join(',', Faults)} dotnet test tests/RaftKv.Jepsen.Tests --filter Nemesis_replays_one_seed";
 
     public override string ToString() =>
-        $"seed {Seed}, {Nodes} nodes, {Clients} clients, {Keys} keys, {Duration.TotalSeconds:0}s of faults ({string.Join(", ", Faults)})";
+        $"seed {Seed}, {Nodes} nodes, {Clients} clients, {Keys} keys, {CounterClients} counter clients, {Duration.TotalSeconds:0}s of faults ({string.Join(", ", Faults)})";
 }

@@ -9,6 +9,7 @@ public sealed record NemesisRunReport(
     NemesisRunOptions Options,
     IReadOnlyList<InjectedFault> Faults,
     OutcomeCounts Counts,
+    CounterWorkload Counter,
     CheckResult? Check,
     IReadOnlyList<string> Problems,
     string? HistoryPath,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RaftKv.Client;
 using RaftKv.Protocol;
 using RaftKv.Linearizability;
@@ -7,7 +8,9 @@ using RaftKv.Linearizability;
 namespace RaftKv.Jepsen.Tests.Workload;
 
 /// <summary>
-/// Concurrent clients doing random set/get/delete on a small key space, each with its own
+/// Concurrent clients doing random set/get/delete, compare-and-set (a recorded read, then a set guarded by what
+/// it saw: mod revision, version, value or absence) on a small key space, and transactions on a pair of keys of
+/// their own (<see cref="TxnKeys"/>: a guarded move of both keys, or an atomic read of both), each with its own
 /// <see cref="RaftClient"/> and one operation at a time, every operation recorded in a <see cref="History"/>.
 /// </summary>
 /// <remarks>
@@ -53,6 +56,21 @@ public sealed class KvWorkload
     /// <summary>Percent of operations that are deletes.</summary>
     public int DeletePercent { get; init; } = 15;
 
+    /// <summary>Percent of operations that are compare-and-set (a read, then a guarded set; counted among the writes).</summary>
+    public int CasPercent { get; init; } = 10;
+
+    /// <summary>
+    /// Percent of operations that are transactions on <see cref="TxnKeys"/> (counted among the writes); 0 unless
+    /// asked, because a test that compares the final state key by key must then read <see cref="TxnKeys"/> too.
+    /// </summary>
+    public int TxnPercent { get; init; }
+
+    /// <summary>
+    /// The keys transactions use, and nothing else: a transaction ties its keys into one object for the checker,
+    /// so keeping them apart keeps every other key a register checked alone.
+    /// </summary>
+    public static IReadOnlyList<string> TxnKeys { get; } = ["t0", "t1"];
+
     /// <summary>Longest pause between a client's operations, in milliseconds (0: none).</summary>
     public int MaxPauseMs { get; init; } = 8;
 
@@ -80,6 +98,14 @@ public sealed class KvWorkload
             if (roll < ReadPercent)
             {
                 await GetAsync(raft, client, key, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (roll < ReadPercent + CasPercent)
+            {
+                await CompareAndSetAsync(raft, client, key, $"c{client}-{++written}", random, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (roll < ReadPercent + CasPercent + TxnPercent)
+            {
+                await TxnAsync(raft, client, $"c{client}-{++written}", random, CancellationToken.None).ConfigureAwait(false);
             }
             else if (roll < 100 - DeletePercent)
             {
@@ -159,6 +185,169 @@ public sealed class KvWorkload
         return (outcome, value);
     }
 
+    /// <summary>
+    /// A linearizable get that records the version and mod revision read with the value, so that guards on them
+    /// can be checked; returns what it read (null: no answer).
+    /// </summary>
+    public async Task<KeyRead?> ReadAsync(RaftClient raft, int client, string key, CancellationToken cancellationToken)
+    {
+        var handle = _history.Invoke(client, OpKind.Get, key, null);
+        KeyRead? read = null;
+        OpOutcome outcome = OpOutcome.Unknown;
+        try
+        {
+            var response = await raft.GetAsync(key, stale: false, cancellationToken).ConfigureAwait(false);
+            read = response.Status switch
+            {
+                ClientStatus.Ok when response.Kv is { } kv => new KeyRead(kv.Value?.GetRawText() ?? "null", kv.Version, kv.ModRevision),
+                ClientStatus.NotFound => new KeyRead(null, 0, 0),
+                _ => null,
+            };
+            if (read is null && response.Status != ClientStatus.BadRequest) Surprise($"get {key}: unexpected answer {response.Status}: {response.Error}");
+            outcome = response.Status == ClientStatus.BadRequest ? OpOutcome.Failed : OpOutcome.Unknown;
+        }
+        catch (Exception e) when (e is ClusterUnavailableException or OperationCanceledException or IOException or ObjectDisposedException or TimeoutException)
+        {
+            // A read that got no answer constrains nothing, whatever the reason.
+        }
+
+        if (read is not null) _history.CompleteRead(handle, read);
+        else _history.Complete(handle, outcome);
+        Counts.Add(OpKind.Get, read is null ? outcome : OpOutcome.Ok);
+        return read;
+    }
+
+    /// <summary>
+    /// A compare-and-set: reads the key, then sets <paramref name="text"/> guarded by what it read (mod revision,
+    /// version, value, or absence, drawn by <paramref name="random"/>). Both recorded.
+    /// </summary>
+    public async Task<OpOutcome> CompareAndSetAsync(RaftClient raft, int client, string key, string text, Random random, CancellationToken cancellationToken)
+    {
+        var read = await ReadAsync(raft, client, key, cancellationToken).ConfigureAwait(false);
+        if (read is null) return OpOutcome.Unknown;
+        var guard = (read.Value, random.Next(3)) switch
+        {
+            (null, 0) => new Guard { IfAbsent = true },
+            (_, 0) => new Guard { IfModRevision = read.ModRevision },
+            (_, 1) => new Guard { IfVersion = read.Version },
+            (null, _) => new Guard { IfModRevision = 0 },
+            (_, _) => new Guard { IfValue = read.Value },
+        };
+        return await GuardedSetAsync(raft, client, key, JsonSerializer.SerializeToElement(text), guard, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A set guarded by <paramref name="guard"/>, recorded; ConditionFailed records the key the answer showed.</summary>
+    public async Task<OpOutcome> GuardedSetAsync(RaftClient raft, int client, string key, JsonElement value, Guard guard, CancellationToken cancellationToken)
+    {
+        var options = new WriteOptions
+        {
+            IfAbsent = guard.IfAbsent,
+            IfVersion = guard.IfVersion,
+            IfModRevision = guard.IfModRevision,
+            IfValue = guard.IfValue is { } v ? JsonDocument.Parse(v).RootElement.Clone() : null,
+        };
+        var handle = _history.Invoke(client, OpKind.Set, key, value.GetRawText(), guard);
+        ClientResponse? response = null;
+        var outcome = await WriteOutcomeAsync(async () => response = await raft.SetAsync(key, value, options, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        if (response?.Status == ClientStatus.ConditionFailed)
+        {
+            // Without kv the answer was replayed from the session (or the key is absent): it shows nothing.
+            var kv = response.Kv;
+            _history.CompleteConditionFailed(handle, kv is null ? null : new KeyRead(kv.Value?.GetRawText() ?? "null", kv.Version, kv.ModRevision));
+            outcome = OpOutcome.ConditionFailed;
+        }
+        else
+        {
+            // The revision of the answer is not recorded: a retry answered from the session by a node restarted
+            // from a snapshot carries its own entry's (docs/PROTOCOL.md); the checker learns it from reads.
+            _history.Complete(handle, outcome);
+        }
+
+        Counts.Add(OpKind.Set, outcome);
+        return outcome;
+    }
+
+    /// <summary>
+    /// A transaction on <see cref="TxnKeys"/>: either a move (if t0 still has the mod revision a read just saw,
+    /// set both keys to <paramref name="text"/> and read t1 back; else read both), or an atomic read of both keys.
+    /// </summary>
+    public async Task<OpOutcome> TxnAsync(RaftClient raft, int client, string text, Random random, CancellationToken cancellationToken)
+    {
+        TxnRequest txn;
+        if (random.Next(2) == 0)
+        {
+            txn = new TxnRequest([], [new TxnStep(OpKind.Get, TxnKeys[0]), new TxnStep(OpKind.Get, TxnKeys[1])], []);
+        }
+        else
+        {
+            var read = await ReadAsync(raft, client, TxnKeys[0], cancellationToken).ConfigureAwait(false);
+            if (read is null) return OpOutcome.Unknown;
+            var value = JsonSerializer.SerializeToElement(text).GetRawText();
+            txn = new TxnRequest(
+                [new TxnCompare(TxnKeys[0], CompareTarget.ModRevision, CompareOp.Equal, read.ModRevision ?? 0)],
+                [new TxnStep(OpKind.Set, TxnKeys[0], value), new TxnStep(OpKind.Set, TxnKeys[1], value), new TxnStep(OpKind.Get, TxnKeys[1])],
+                [new TxnStep(OpKind.Get, TxnKeys[0]), new TxnStep(OpKind.Get, TxnKeys[1])]);
+        }
+
+        var handle = _history.InvokeTxn(client, txn);
+        ClientResponse? response = null;
+        var outcome = await WriteOutcomeAsync(async () => response = await raft.TxnAsync(Document(txn), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        if (outcome == OpOutcome.Ok && response?.Succeeded is { } succeeded)
+        {
+            // Each get of one key answers zero or one kv; an answer replayed from the session has no responses.
+            var reads = response.Responses?
+                .Where(r => r.Op == "get")
+                .Select(r => r.Kvs is [{ } kv] ? new KeyRead(kv.Value?.GetRawText() ?? "null", kv.Version, kv.ModRevision) : new KeyRead(null, 0, 0))
+                .ToList();
+            _history.CompleteTxn(handle, succeeded, reads);
+        }
+        else
+        {
+            if (outcome == OpOutcome.Ok)
+            {
+                Surprise($"txn: ok without succeeded: {response?.Error}");
+                outcome = OpOutcome.Unknown;
+            }
+
+            _history.Complete(handle, outcome);
+        }
+
+        Counts.Add(OpKind.Txn, outcome);
+        return outcome;
+    }
+
+    /// <summary>The transaction as docs/PROTOCOL.md writes it.</summary>
+    private static JsonElement Document(TxnRequest txn)
+    {
+        static JsonObject Step(TxnStep s)
+        {
+            var step = new JsonObject { ["op"] = s.Kind.ToString().ToLowerInvariant(), ["key"] = s.Key };
+            if (s.Value is not null) step["value"] = JsonNode.Parse(s.Value);
+            return step;
+        }
+
+        var compares = new JsonArray();
+        foreach (var c in txn.Compare)
+        {
+            compares.Add(new JsonObject
+            {
+                ["key"] = c.Key,
+                ["target"] = c.Target switch { CompareTarget.Value => "value", CompareTarget.Version => "version", _ => "modRevision" },
+                ["op"] = c.Op switch { CompareOp.Equal => "=", CompareOp.NotEqual => "!=", CompareOp.Less => "<", _ => ">" },
+                ["value"] = c.Target == CompareTarget.Value ? JsonNode.Parse(c.Value!) : JsonValue.Create(c.Number),
+            });
+        }
+
+        var document = new JsonObject
+        {
+            ["compare"] = compares,
+            ["success"] = new JsonArray([.. txn.Success.Select(Step)]),
+            ["failure"] = new JsonArray([.. txn.Failure.Select(Step)]),
+        };
+        using var parsed = JsonDocument.Parse(document.ToJsonString());
+        return parsed.RootElement.Clone();
+    }
+
     private async Task<OpOutcome> WriteOutcomeAsync(Func<Task<ClientResponse>> write)
     {
         try
@@ -168,6 +357,8 @@ public sealed class KvWorkload
             {
                 case ClientStatus.Ok or ClientStatus.NotFound:
                     return OpOutcome.Ok;
+                case ClientStatus.ConditionFailed:
+                    return OpOutcome.ConditionFailed;
                 case ClientStatus.BadRequest:
                     Surprise($"write refused: {response.Error}");
                     return OpOutcome.Failed;
