@@ -24,6 +24,9 @@ public sealed class PeerSender : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<int, bool> _warnedUnknown = new();
     private readonly ConcurrentBag<Task> _retired = [];
+
+    /// <summary>Links of peers just removed, still taking messages until their grace period ends (see <see cref="Retire"/>).</summary>
+    private readonly ConcurrentDictionary<int, Running> _retiring = new();
     private volatile ImmutableDictionary<int, Running> _links = ImmutableDictionary<int, Running>.Empty;
     private long _droppedUnknown;
     private long _droppedRetired;
@@ -63,7 +66,7 @@ public sealed class PeerSender : IAsyncDisposable
             {
                 if (existing.Address == address) continue;
                 links = links.Remove(id);
-                Retire(existing);
+                Retire(id, existing);
             }
             var link = new PeerLink(id, PeerAddress.Parse(address), _options, _logger);
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
@@ -73,26 +76,32 @@ public sealed class PeerSender : IAsyncDisposable
         {
             if (peerAddresses.ContainsKey(id)) continue;
             links = links.Remove(id);
-            Retire(running);
+            Retire(id, running);
         }
         _links = links;
     }
 
-    private void Retire(Running running)
+    private void Retire(int id, Running running)
     {
-        Interlocked.Add(ref _droppedRetired, running.Link.Dropped);
-        Interlocked.Add(ref _sentRetired, running.Link.Sent);
-        // Not at once: the last messages to a member just removed (the leader's news that its removal committed)
-        // may still sit in the link's queue. New messages cannot reach it any more; the link stops after a grace period.
+        // Not at once: the leader tells a member just removed that its removal committed, and repeats it with its
+        // heartbeats for a while in case one message is lost (Raft.TellLeavers). Until the grace period ends the
+        // link keeps taking those messages; then it stops.
+        _retiring[id] = running;
         running.Stop.CancelAfter(RetireGrace);
-        _retired.Add(running.Task.ContinueWith(_ => running.Stop.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
+        _retired.Add(running.Task.ContinueWith(_ =>
+        {
+            _retiring.TryRemove(new KeyValuePair<int, Running>(id, running));
+            Interlocked.Add(ref _droppedRetired, running.Link.Dropped);
+            Interlocked.Add(ref _sentRetired, running.Link.Sent);
+            running.Stop.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default));
     }
 
     /// <summary>Queues <paramref name="message"/> for <see cref="Message.To"/>. Never blocks, never throws for a lost message.</summary>
     public void Send(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (_links.TryGetValue(message.To, out var running))
+        if (_links.TryGetValue(message.To, out var running) || _retiring.TryGetValue(message.To, out running))
         {
             running.Link.Send(message);
             return;
@@ -106,13 +115,13 @@ public sealed class PeerSender : IAsyncDisposable
 
     /// <summary>Messages dropped so far: queue full, peer unreachable, unknown peer, or over the frame limit.</summary>
     public long DroppedMessages =>
-        Interlocked.Read(ref _droppedUnknown) + Interlocked.Read(ref _droppedRetired) + _links.Values.Sum(r => r.Link.Dropped);
+        Interlocked.Read(ref _droppedUnknown) + Interlocked.Read(ref _droppedRetired) + _links.Values.Concat(_retiring.Values).Sum(r => r.Link.Dropped);
 
     /// <summary>Snapshot streams started so far, to every current peer (a repeated offer while one is under way starts none).</summary>
     public long SnapshotStreamsStarted => _links.Values.Sum(r => r.Link.SnapshotStreams);
 
     /// <summary>Messages written to a peer's connection so far (handed to TCP; not proof of delivery).</summary>
-    public long SentMessages => Interlocked.Read(ref _sentRetired) + _links.Values.Sum(r => r.Link.Sent);
+    public long SentMessages => Interlocked.Read(ref _sentRetired) + _links.Values.Concat(_retiring.Values).Sum(r => r.Link.Sent);
 
     /// <summary>Closes every peer connection and waits for the links to stop. Queued messages are dropped.</summary>
     public async ValueTask DisposeAsync()

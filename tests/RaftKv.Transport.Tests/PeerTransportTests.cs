@@ -135,6 +135,24 @@ public sealed class PeerTransportTests(ITestOutputHelper output)
         act.Should().Throw<ArgumentException>().WithMessage("*no-port-here*");
     }
 
+    [Fact]
+    public async Task A_peer_just_removed_still_receives_messages_during_the_grace_period()
+    {
+        // The leader tells a member whose removal committed, and repeats it with its heartbeats: those messages are
+        // sent after the peer left the peer set, and must still reach it.
+        await using var b = TestNode.Start(1);
+        await using var fromA = new PeerSender(TestNode.Options(0), Peers((1, $"127.0.0.1:{b.EndPoint.Port}")), new CapturingLogger());
+        await Eventually.HoldsAsync(() => fromA.IsConnected(1), "the link is up");
+
+        fromA.UpdatePeers(new Dictionary<int, string>());
+        fromA.Send(Heartbeat(7));
+        fromA.Send(Heartbeat(8));
+
+        (await b.ReceiveAsync()).Commit.Should().Be(7);
+        (await b.ReceiveAsync()).Commit.Should().Be(8);
+        fromA.IsConnected(1).Should().BeFalse("the removed peer is no longer one of the peers");
+    }
+
     private static Message Heartbeat(long commit) => new() { Type = MessageType.Heartbeat, From = 0, To = 1, Term = 1, Commit = commit };
 
     private static Dictionary<int, string> Peers(params (int Id, string Address)[] peers) => peers.ToDictionary(p => p.Id, p => p.Address);
