@@ -8,7 +8,7 @@ namespace RaftKv.Node;
 
 /// <summary>
 /// Serves <see cref="ClientOp.Snapshot"/> (raftctl snapshot save; docs/PROTOCOL.md "snapshot"): the loop freezes the
-/// leader's state (references only), and here, off the loop, it is serialised to a snapshot file under
+/// leader's state (references only), and here, off the loop, it is streamed (64 KiB at a time) to a snapshot file under
 /// <c>&lt;data&gt;/backups/</c>, whose CRC-64 and length go out first and whose bytes follow in chunks of 1 MiB, each
 /// sent before the next is read, so a slow client slows only its own stream. The file is deleted afterwards.
 /// </summary>
@@ -46,7 +46,7 @@ internal sealed class BackupStream(RaftNode node)
         var path = Path.Combine(directory, $"{Guid.NewGuid():N}.snap");
         try
         {
-            var length = await Task.Run(() => BackupFile.Write(path, new Snapshot(state.Metadata, state.View.Serialize())), cancellationToken);
+            var length = await Task.Run(() => BackupFile.Write(path, state.Metadata, state.View.WriteTo), cancellationToken);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             var buffer = new byte[ChunkBytes];
             var checksum = new Crc64();

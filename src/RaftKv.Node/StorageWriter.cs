@@ -103,9 +103,12 @@ public sealed class StorageWriter : IStorageQueue
             hardState = r.HardState ?? hardState;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await RetryWhileFullAsync(() => _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
+        Snapshot? stored = null;
+        await RetryWhileFullAsync(() => stored = _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
         Metrics?.OnStorageWrite(entries.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id));
+        // A snapshot from the leader is now in this node's snapshot file: the loop points the core at that copy and then
+        // lets the transport's staging file go (each request's own snapshot, including ones a later one superseded).
+        foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id, ReferenceEquals(r.Snapshot, snapshot) ? stored : null, r.Snapshot));
         _batch.Clear();
     }
 
@@ -117,21 +120,9 @@ public sealed class StorageWriter : IStorageQueue
         {
             await DelayAsync(ct);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            // Serialised here, off the loop, from the frozen view the replica captured: the loop keeps applying meanwhile.
-            Snapshot snapshot;
-            try
-            {
-                snapshot = request.TakeSnapshot();
-            }
-            catch (InvalidOperationException ex)
-            {
-                // A state larger than one snapshot array (2 GiB) cannot be serialised yet: keep the whole log and go on
-                // serving (the replica retries later) rather than stop the node, which would fail the same way on restart.
-                _log.LogError("cannot take the snapshot at index {Index}: {Reason}; the log is kept whole", request.Metadata.Index, ex.Message);
-                _report(StorageEvent.Compacted(request.Id, stored: null));
-                return;
-            }
-            _storage.Compact(snapshot);
+            // Streamed here, off the loop, from the frozen view the replica captured straight into the snapshot file, a
+            // buffer at a time: the loop keeps applying meanwhile, and no size of state needs it whole in memory.
+            var snapshot = _storage.Compact(request.Metadata, request.WriteData);
             Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             Writable();
             _report(StorageEvent.Compacted(request.Id, snapshot));

@@ -59,7 +59,7 @@ public sealed partial class Replica
         _leases = new LeaseClock(options.TicksPerSecond);
         if (state.Snapshot is { } snapshot)
         {
-            _kv.Restore(snapshot.Data);
+            RestoreStateMachine(snapshot);
             _applied?.Restored(snapshot.Metadata);
         }
         _raft = new Raft(options.Raft, state, random);
