@@ -12,5 +12,19 @@ public sealed class SnapshotBytes(byte[] bytes) : ISnapshotData
 
     public Stream OpenRead() => new MemoryStream(Bytes, writable: false);
 
+    /// <summary>
+    /// Reads all of <paramref name="data"/> into one array: for tests and small states only (a node never does this; a
+    /// snapshot past 2 GiB cannot be read so).
+    /// </summary>
+    public static byte[] ReadAll(ISnapshotData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data is SnapshotBytes bytes) return bytes.Bytes;
+        using var stream = data.OpenRead();
+        var all = new byte[checked((int)data.Length)];
+        stream.ReadExactly(all);
+        return all;
+    }
+
     public override string ToString() => $"{Bytes.Length} bytes in memory";
 }

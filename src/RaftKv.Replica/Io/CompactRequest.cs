@@ -14,4 +14,7 @@ public sealed record CompactRequest(long Id, HardState? HardState, SnapshotMetad
     /// in proportion to the state; call off the loop.
     /// </summary>
     public void WriteData(Stream output) => View.WriteTo(output);
+
+    /// <summary>The snapshot with its data in one array, for an in-memory storage (tests, the simulator); a node streams with <see cref="WriteData"/>.</summary>
+    public Snapshot TakeSnapshot() => new(Metadata, new SnapshotBytes(View.Serialize()));
 }
