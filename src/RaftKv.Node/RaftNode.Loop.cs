@@ -100,7 +100,7 @@ public sealed partial class RaftNode
                 _replica.Watch(w.Watcher);
                 break;
             case BackupCapture b:
-                b.Complete(_replica.CaptureBackup());
+                _replica.RequestBackup(b);
                 break;
         }
     }

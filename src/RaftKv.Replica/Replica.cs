@@ -174,6 +174,7 @@ public sealed partial class Replica
         if (_stopped) return;
         RetryLeaderWaits();
         StartReads();
+        StartBackups();
         HandleReadies();
         FollowConfiguration();
         if (_transfers.Count > 0) SettleTransfers();
