@@ -7,7 +7,8 @@ using RaftKv.Storage.Backups;
 namespace RaftKv.Node;
 
 /// <summary>
-/// Serves <see cref="ClientOp.Snapshot"/> (raftctl snapshot save; docs/PROTOCOL.md "snapshot"): the loop freezes the
+/// Serves <see cref="ClientOp.Snapshot"/> (raftctl snapshot save; docs/PROTOCOL.md "snapshot"): once a ReadIndex round
+/// confirmed this node still leads (<see cref="Replica.Replica.RequestBackup"/>), the loop freezes the
 /// leader's state (references only), and here, off the loop, it is streamed (64 KiB at a time) to a snapshot file under
 /// <c>&lt;data&gt;/backups/</c>, whose CRC-64 and length go out first and whose bytes follow in chunks of 1 MiB, each
 /// sent before the next is read, so a slow client slows only its own stream. The file is deleted afterwards.
@@ -32,7 +33,7 @@ internal sealed class BackupStream(RaftNode node)
         }
         catch (TimeoutException)
         {
-            await emit(node.Respond(request, ClientStatus.Unavailable, "the node's loop did not take the backup in time"), cancellationToken);
+            await emit(node.Respond(request, ClientStatus.Unavailable, "the leader could not confirm its leadership (ReadIndex) for the backup in time"), cancellationToken);
             return;
         }
         if (frozen is not { } state)
