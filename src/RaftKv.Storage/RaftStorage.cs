@@ -226,35 +226,99 @@ public sealed class RaftStorage : IDisposable
         ThrowIfUnusable();
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(writeData);
-        var problem = CheckNewSnapshot(metadata, "snapshot");
-        if (problem is null)
-        {
-            var (index, term) = (metadata.Index, metadata.Term);
-            if (index > _log.LastIndex)
-            {
-                problem = $"snapshot at index {index} is beyond the last entry {_log.LastIndex}";
-            }
-            else if (index > _log.HardState.Commit)
-            {
-                problem = $"snapshot at index {index} covers entries that are not committed (commit index {_log.HardState.Commit})";
-            }
-            else if (_log.TermAt(index) is { } logTerm && logTerm != term)
-            {
-                problem = $"snapshot says entry {index} has term {term}, the log has term {logTerm}";
-            }
-        }
-        if (problem is not null)
+        if (CheckCompaction(metadata) is { } problem)
         {
             throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(metadata));
         }
+        return Compact(PrepareSnapshot(metadata, writeData))
+            ?? throw new InvalidOperationException($"snapshot at index {metadata.Index} was superseded while it was written");
+    }
 
+    /// <summary>
+    /// The slow half of a compaction: writes the snapshot file (temporary file, fsync, rename), its data streamed by
+    /// <paramref name="writeData"/>, without touching the log. It reads and changes nothing else of this storage, so it
+    /// may run on another thread while <see cref="Save"/> goes on appending: a snapshot of a large state, which takes
+    /// seconds to write, then holds up no log write. <see cref="Compact(PreparedSnapshot)"/> makes it the snapshot.
+    /// A crash in between leaves a snapshot file of entries that are committed (the caller made that durable first)
+    /// and still in the log: recovery may start from it or from the one before, with the same result.
+    /// </summary>
+    /// <exception cref="StorageFullException">The disk is full; nothing changed.</exception>
+    public PreparedSnapshot PrepareSnapshot(SnapshotMetadata metadata, Action<Stream> writeData)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(writeData);
+        if (SnapshotFormat.Check(metadata) is { } problem)
+        {
+            throw new ArgumentException($"snapshot refused, nothing was written: {problem}", nameof(metadata));
+        }
+        SnapshotFile file;
+        try
+        {
+            file = SnapshotFormat.Write(_snapshotDirectory, metadata, writeData, _options.Fsync);
+        }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            throw DiskFull(e, $"writing snapshot at index {metadata.Index} to {_snapshotDirectory}");
+        }
+        var offset = SnapshotFormat.HeaderSize(metadata.Config);
+        return new PreparedSnapshot(file, new Snapshot(metadata, new FileSnapshotData(file.Path, offset, file.Length - offset)));
+    }
+
+    /// <summary>
+    /// The quick half of a compaction (<see cref="PrepareSnapshot"/> wrote the file): the snapshot becomes the current
+    /// one and the log it covers is dropped, as <see cref="Compact(Snapshot)"/> does. Returns null, and deletes the file,
+    /// when a newer snapshot (from the leader) was stored meanwhile.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot does not fit the log (beyond it, not committed, another term); its file is deleted.</exception>
+    public Snapshot? Compact(PreparedSnapshot prepared)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(prepared);
+        var metadata = prepared.Snapshot.Metadata;
+        if (metadata.Index <= _log.BaseIndex)
+        {
+            TryDelete(prepared.File.Path);
+            return null;
+        }
+        if (CheckCompaction(metadata) is { } problem)
+        {
+            TryDelete(prepared.File.Path);
+            throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(prepared));
+        }
         _recovered = null;
-        var (file, stored) = WriteSnapshot(metadata, writeData);
-        _currentSnapshot = file;
+        _snapshots.RemoveAll(s => s.Path == prepared.File.Path);
+        _snapshots.Add(prepared.File);
+        _snapshots.Sort(SnapshotFile.CompareByPosition);
+        _currentSnapshot = prepared.File;
         _log.CompactTo(metadata.Index, metadata.Term);
         DeleteSegmentsCoveredBy(metadata.Index);
         PruneSnapshots();
-        return stored;
+        return prepared.Snapshot;
+    }
+
+    /// <summary>Whether a snapshot at <paramref name="metadata"/> may replace the log before it; null when it may.</summary>
+    private string? CheckCompaction(SnapshotMetadata metadata)
+    {
+        var problem = CheckNewSnapshot(metadata, "snapshot");
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var (index, term) = (metadata.Index, metadata.Term);
+        if (index > _log.LastIndex)
+        {
+            return $"snapshot at index {index} is beyond the last entry {_log.LastIndex}";
+        }
+        if (index > _log.HardState.Commit)
+        {
+            return $"snapshot at index {index} covers entries that are not committed (commit index {_log.HardState.Commit})";
+        }
+        if (_log.TermAt(index) is { } logTerm && logTerm != term)
+        {
+            return $"snapshot says entry {index} has term {term}, the log has term {logTerm}";
+        }
+        return null;
     }
 
     public void Dispose()
