@@ -115,6 +115,47 @@ public sealed class StreamedSnapshotTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Appends_go_on_while_a_snapshot_file_is_prepared_on_another_thread_and_the_compaction_finishes_after_them()
+    {
+        var directory = _temp.Sub("node");
+        using var storage = WriteLog(directory, entries: 20);
+        using var halfway = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var preparing = Task.Run(() => storage.PrepareSnapshot(new SnapshotMetadata(20, 1, ClusterConfig.OfVoters(0, 1, 2)), output =>
+        {
+            WritePieces(output, 4);
+            halfway.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        }));
+        halfway.Wait(TimeSpan.FromSeconds(30)).Should().BeTrue();
+
+        // The snapshot file is still being written: the log takes appends meanwhile.
+        for (var i = 21L; i <= 30; i++) storage.Save(null, Entries(i, i, 1), null);
+        storage.Save(Hard(1, 30), [], null);
+        preparing.IsCompleted.Should().BeFalse();
+        release.Set();
+        var stored = storage.Compact(await preparing);
+
+        stored!.Metadata.Index.Should().Be(20);
+        storage.FirstIndex.Should().Be(21);
+        storage.LastIndex.Should().Be(30);
+    }
+
+    [Fact]
+    public void A_prepared_snapshot_superseded_by_the_leader_s_snapshot_is_dropped_with_its_file()
+    {
+        var directory = _temp.Sub("node");
+        using var storage = WriteLog(directory, entries: 20);
+        var prepared = storage.PrepareSnapshot(new SnapshotMetadata(15, 1, ClusterConfig.OfVoters(0, 1, 2)), output => WritePieces(output, 5));
+        storage.Save(Hard(2, 100), [], Snapshot(100, 2));
+
+        storage.Compact(prepared).Should().BeNull("the leader's newer snapshot already replaced the log");
+
+        SnapshotFiles(directory).Should().ContainSingle().Which.Should().EndWith("0000000000000002-0000000000000064.snap");
+        storage.FirstIndex.Should().Be(101);
+    }
+
     private sealed class StagedFile(string path) : ISnapshotData
     {
         public long Length => new FileInfo(path).Length;
