@@ -66,7 +66,7 @@ internal static class SnapshotFormat
             try
             {
                 using var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-                var data = new ChecksummingWriteStream(handle, headerSize);
+                var data = new ChecksummingWriteStream(handle, headerSize, fsync ? temporary : null);
                 writeData(data);
                 dataLength = data.Written;
                 WriteHeader(header.AsSpan(0, headerSize), metadata, dataLength, data.Crc);
