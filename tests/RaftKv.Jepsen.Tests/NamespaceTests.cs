@@ -102,22 +102,27 @@ public sealed class NamespaceTests(ITestOutputHelper output)
 
             var logLine = cluster.Node(leader).Output.LineCount;
             var clock = Stopwatch.StartNew();
-            foreach (var f in followers) await net.IsolateAsync(f, ct);
+            foreach (var f in followers) await IsolateAsync(net, proxies, f, ct);
             var promote = admin.MemberPromoteAsync(3, ct);
             await cluster.WaitForLogAsync(leader, "Proposed membership change: promote 3 to voter", TimeSpan.FromSeconds(30), ct, logLine);
             var pending = await PendingConfigChangeAsync(admin, leader, ct);
-            await net.IsolateAsync(leader, ct);
+            await IsolateAsync(net, proxies, leader, ct);
             Say($"cut off followers {string.Join(" and ", followers)}; leader {leader} ({pending.Role}) took the promotion at index {pending.Index}, commit {pending.Commit}; cut off leader {leader} {clock.ElapsedMilliseconds} ms after its followers");
             pending.Index.Should().BeGreaterThan(pending.Commit, "the change is under way, not committed, when the leader is cut off");
-            foreach (var f in followers) await net.HealAsync(f, ct);
+            foreach (var f in followers) await HealAsync(net, proxies, f, ct);
 
             var next = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60), ct, except: [leader]);
             Say($"node {next.Id} leads in term {next.Term} after {clock.ElapsedMilliseconds} ms");
             var promoted = await promote;
             promoted.Status.Should().Be(ClientStatus.Ok, promoted.Error);
-            Say($"promotion done after {clock.ElapsedMilliseconds} ms");
+            // The followers never saw the leader's copy (they were cut off before it was made), so the promotion that
+            // took effect is a new entry of a later term: the one under way was overwritten, not finished.
+            // Leader Completeness: whoever leads now holds the committed promotion.
+            var redone = await LastConfigChangeAsync(admin, null, pending.Commit + 1, ct);
+            Say($"promotion done after {clock.ElapsedMilliseconds} ms, at index {redone.Index} in term {redone.Term} (the one under way was index {pending.Index}, term {pending.Term})");
+            redone.Term.Should().BeGreaterThan(pending.Term, "the new leader cannot have inherited an entry its voters never received");
 
-            await net.HealAsync(leader, ct);
+            await HealAsync(net, proxies, leader, ct);
             foreach (var id in Enumerable.Range(0, 4))
                 await cluster.WaitForStatusAsync(id, s => s.Voters.SequenceEqual([0, 1, 2, 3]), "voters 0,1,2,3", TimeSpan.FromSeconds(60), ct);
             var list = await Raftctl(cluster, ct, "member", "list", "--json");
@@ -192,16 +197,36 @@ public sealed class NamespaceTests(ITestOutputHelper output)
         return quickest;
     }
 
-    /// <summary>Where the membership change in <paramref name="node"/>'s log is, its commit index then, and its role.</summary>
-    private static async Task<(long Index, long Commit, string Role)> PendingConfigChangeAsync(RaftClient client, int node, CancellationToken ct)
+    /// <summary>Cuts node <paramref name="node"/> off: its bridge port goes down, and its proxy (if any) drops what it holds for it.</summary>
+    private static async Task IsolateAsync(NamespaceNetwork net, BridgeProxies? proxies, int node, CancellationToken ct)
+    {
+        proxies?.Cut(node);
+        await net.IsolateAsync(node, ct);
+    }
+
+    private static async Task HealAsync(NamespaceNetwork net, BridgeProxies? proxies, int node, CancellationToken ct)
+    {
+        await net.HealAsync(node, ct);
+        proxies?.Heal(node);
+    }
+
+    /// <summary>The last membership change in <paramref name="node"/>'s log above its commit index, with the node's commit index and role.</summary>
+    private static async Task<(long Index, long Term, long Commit, string Role)> PendingConfigChangeAsync(RaftClient client, int node, CancellationToken ct)
     {
         var status = await client.StatusAsync(node, ct);
         status.Status.Should().Be(ClientStatus.Ok, status.Error);
-        var log = await client.LogAsync(node, status.Node!.CommitIndex + 1, 10_000, ct);
+        var (index, term) = await LastConfigChangeAsync(client, node, status.Node!.CommitIndex + 1, ct);
+        return (index, term, status.Node.CommitIndex, status.Node.Role);
+    }
+
+    /// <summary>The last membership change from index <paramref name="from"/> in <paramref name="node"/>'s log (null: the leader's).</summary>
+    private static async Task<(long Index, long Term)> LastConfigChangeAsync(RaftClient client, int? node, long from, CancellationToken ct)
+    {
+        var log = await client.LogAsync(node, from, 10_000, ct);
         log.Status.Should().Be(ClientStatus.Ok, log.Error);
         var change = log.Entries!.LastOrDefault(e => e.Type == "config");
-        change.Should().NotBeNull($"node {node} logged the proposal, so its log holds it above the commit index {status.Node.CommitIndex}");
-        return (change!.Index, status.Node.CommitIndex, status.Node.Role);
+        change.Should().NotBeNull($"{(node is { } n ? $"node {n}" : "the leader")} should hold a membership change from index {from}");
+        return (change!.Index, change.Term);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, Func<string> what, TimeSpan timeout, CancellationToken ct)

@@ -12,6 +12,12 @@ namespace RaftKv.Jepsen.Tests.Support;
 /// client request travels namespace → bridge → proxy → bridge → namespace and is delayed once on the way there and
 /// once on the way back, as netem on each node's interface would do to the reply.
 /// </summary>
+/// <remarks>
+/// A proxy is outside every namespace: when its node's link goes down, it would keep the bytes it holds for the
+/// node and TCP would deliver them after the heal, carrying a message across the partition. So a partition cuts the
+/// node's proxy too (<see cref="Cut"/>, a blackhole: what it holds or receives for the node is dropped, and the
+/// connections that lost bytes are closed on <see cref="Heal"/>), as a pulled cable drops what is on the wire.
+/// </remarks>
 public sealed class BridgeProxies : IAsyncDisposable
 {
     private readonly FaultProxy[] _proxies;
@@ -55,6 +61,12 @@ public sealed class BridgeProxies : IAsyncDisposable
 
     /// <summary>The proxy in front of node i.</summary>
     public FaultProxy this[int i] => _proxies[i];
+
+    /// <summary>Drops everything the proxy holds or receives for node <paramref name="i"/> (its part of the node's partition).</summary>
+    public void Cut(int i) => _proxies[i].Cut(CutStyle.Blackhole);
+
+    /// <summary>Lets traffic reach node <paramref name="i"/> again; connections that lost bytes in the cut are closed.</summary>
+    public void Heal(int i) => _proxies[i].Heal();
 
     public long ChunksDelayed => _proxies.Sum(p => p.ChunksDelayed);
     public long ChunksHeldBack => _proxies.Sum(p => p.ChunksHeldBack);

@@ -77,6 +77,12 @@ public sealed class NamespaceNetwork : IAsyncDisposable
                 var netemError = await TryProgramAsync("ip", ["netns", "exec", ns, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", .. netem.Split(' ')], ct);
                 if (netemError is not null) network.NetemUnavailable ??= $"tc netem could not be set up ({netemError})";
             }
+            if (network.NetemUnavailable is not null)
+            {
+                // All or nothing: where netem did take, it goes, so that the user-space emulation is the only one.
+                foreach (var ns in network._namespaces)
+                    await TryProgramAsync("ip", ["netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root"], ct);
+            }
             return (network, null);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
