@@ -13,7 +13,9 @@ namespace RaftKv.Jepsen.Tests;
 
 /// <summary>
 /// Nodes as separate hosts: each raftnode in its own network namespace on a bridge, with 5–20 ms of delay and 1% loss
-/// between them, and the leader cut off in the middle of a membership change. The delay and loss come from tc netem on
+/// between them, and the leader cut off in the middle of a membership change (it takes a promotion while its followers
+/// are cut off, and is cut off itself with the change uncommitted; the followers' new leader must make it again), under
+/// a load whose history must be linearizable. The delay and loss come from tc netem on
 /// every node's interface when the kernel has sch_netem; otherwise from user-space proxies on the bridge
 /// (<see cref="BridgeProxies"/>, <see cref="LinkEmulation.Wan"/>: 5–20 ms per chunk, 1% of chunks held back a
 /// 200 ms retransmission timeout, which models TCP's stall on a lost segment but is not packet loss). The output says
