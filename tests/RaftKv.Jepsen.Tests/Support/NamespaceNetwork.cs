@@ -75,7 +75,12 @@ public sealed class NamespaceNetwork : IAsyncDisposable
                 await network.RunAsync(ct, "-n", ns, "link", "set", "eth0", "up");
                 await network.RunAsync(ct, "-n", ns, "link", "set", "lo", "up");
                 var netemError = await TryProgramAsync("ip", ["netns", "exec", ns, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", .. netem.Split(' ')], ct);
-                if (netemError is not null) network.NetemUnavailable ??= $"tc netem could not be set up ({netemError})";
+                if (netemError is not null)
+                {
+                    network.NetemUnavailable ??= netemError.Contains("qdisc kind is unknown", StringComparison.Ordinal)
+                        ? $"this kernel has no sch_netem: tc says \"{netemError}\""
+                        : $"tc netem could not be set up: {netemError}";
+                }
             }
             if (network.NetemUnavailable is not null)
             {
