@@ -47,7 +47,7 @@ public sealed class NamespaceTests(ITestOutputHelper output)
         var seed = Random.Shared.Next(1, 1_000_000);
         // Without netem, every node is reached through its proxy on the bridge: it advertises the proxy and binds its
         // namespace address with --listen. With netem, nodes and clients use the namespace addresses directly.
-        await using var proxies = net.NetemUnavailable is null ? null : await BridgeProxies.StartAsync(net, 4, LinkEmulation.Wan, seed);
+        await using var proxies = net.NetemUnavailable is null ? null : await BridgeProxies.StartAsync(net, 4, LinkEmulation.Wan, seed, ct);
         if (proxies is null)
         {
             Say($"delay and loss: netem ({Netem} on every node's interface)");

@@ -30,7 +30,7 @@ public sealed class BridgeProxies : IAsyncDisposable
     }
 
     /// <summary>Starts a proxy in front of each of <paramref name="nodes"/> nodes of <paramref name="network"/>.</summary>
-    public static async Task<BridgeProxies> StartAsync(NamespaceNetwork network, int nodes, LinkEmulation link, int seed)
+    public static async Task<BridgeProxies> StartAsync(NamespaceNetwork network, int nodes, LinkEmulation link, int seed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(link);
@@ -39,6 +39,7 @@ public sealed class BridgeProxies : IAsyncDisposable
         {
             for (var i = 0; i < nodes; i++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var options = new FaultProxyOptions { ListenAddress = network.HostAddress, Link = link, Seed = seed + i };
                 proxies.Add(FaultProxy.Start($"→{i}", IPEndPoint.Parse(network.Address(i)), options));
             }
