@@ -72,10 +72,14 @@ public sealed partial class Raft
 
     private void RequestVotes(MessageType type, long term, bool transfer)
     {
-        // Our own vote first: a single-voter cluster wins at once.
+        // Our own vote first: a single-voter cluster wins with it alone, but only once that vote is durable. Other
+        // voters' votes can only come after it is (a Ready that changes term or vote sends nothing before), so
+        // this is the one way to lead a term this node could still forget: crash, restart in the term before,
+        // and lead "the same" term again with another log (simulator seed 73054861, disk full, one voter).
         if (RecordVote(Id, granted: true) == VoteResult.Won)
         {
-            OnElectionWon(type);
+            if (type == MessageType.Vote && _durableTermVote != (Term, Id)) _wonOnceDurable = true;
+            else OnElectionWon(type);
             return;
         }
         foreach (var voter in Config.Voters)
@@ -92,6 +96,9 @@ public sealed partial class Raft
             });
         }
     }
+
+    /// <summary>A single-voter election won by our own vote, which is not yet durable (<see cref="Persisted"/> completes it).</summary>
+    private bool _wonOnceDurable;
 
     private VoteResult RecordVote(int from, bool granted)
     {

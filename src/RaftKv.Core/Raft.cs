@@ -214,6 +214,7 @@ public sealed partial class Raft
         ResetRandomizedElectionTimeout();
         AbortLeadershipTransfer();
         _leavingOffice = false;
+        _wonOnceDurable = false;
         _votes.Clear();
         _progress.Clear();
         _leavers.Clear();
@@ -329,6 +330,11 @@ public sealed partial class Raft
             _log.StableTo(last.Index, last.Term);
         }
         if (ready.HardState is { } hs) _durableTermVote = (hs.Term, hs.Vote);
+        if (_wonOnceDurable && Role == Role.Candidate && _durableTermVote == (Term, Id))
+        {
+            _wonOnceDurable = false;
+            BecomeLeader();
+        }
         if (Role == Role.Leader)
         {
             // The leader counts its own copy only once it is durable: followers may already have

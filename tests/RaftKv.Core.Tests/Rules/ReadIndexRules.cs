@@ -105,9 +105,11 @@ public sealed class ReadIndexRules
     {
         var node = Build.FreshNode(1, [1]);
         node.Raft.Campaign();
+        node.HandleReady(); // its vote is durable: it leads, and appends its no-op
 
         node.Raft.ReadIndex(4).Should().BeTrue();
         node.HandleReady(); // persists the no-op, which commits it
+        node.ReadStates.Should().BeEmpty("the no-op was not committed when the read came");
         node.HandleReady();
 
         node.ReadStates.Should().Equal(new ReadState(1, 4));

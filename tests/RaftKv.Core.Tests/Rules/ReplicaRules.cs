@@ -160,7 +160,7 @@ public sealed class ReplicaRules
         replica.Campaign();
         replica.Flush();
 
-        replica.Core.Role.Should().Be(Role.Leader);
+        replica.Core.Role.Should().Be(Role.Candidate, "a sole voter leads only once its vote is on disk");
         _outbox.Sent.Should().BeEmpty("its term is not yet on disk");
         replica.Tick();
         replica.Flush();
@@ -168,6 +168,7 @@ public sealed class ReplicaRules
 
         CompleteWrites(replica);
 
+        replica.Core.Role.Should().Be(Role.Leader);
         _outbox.Sent.Should().Contain(m => m.To == 1 && m.Term == replica.Core.Term);
     }
 
