@@ -201,7 +201,7 @@ public sealed partial class ClusterSimulation
     {
         _healed = true;
         _healTime = _now;
-        _livenessDeadline = _now + 40 * _s.ElectionTimeout + 60 * _s.TickInterval;
+        _livenessDeadline = _now + 40 * _s.ElectionTimeout + 60 * _s.TickInterval + _s.Snapshots.WritesAfterHeal;
         _blocked.Clear();
         // A pause runs to its end (cutting it short would let new events overtake those it held back).
         foreach (var node in _nodes) node.Disk.Full = false;
@@ -209,5 +209,6 @@ public sealed partial class ClusterSimulation
         _duplicateRate = 0;
         _longDelayRate = 0;
         foreach (var node in _nodes.Where(n => !n.IsUp)) Restart(node);
+        ScheduleCatchUpCheck();
     }
 }
