@@ -37,6 +37,7 @@ public sealed partial class ClusterSimulation
     private int _cutByPartition, _cutByReset, _cutBySenderCrash, _cutByReceiverCrash, _streamsReplaced;
     private int _crashesMidTransfer, _installCrashesBeforeFile, _installCrashesBeforeReset;
     private int _compactionsDuringTransfer, _laggingFollowerInstalls, _caughtUpWhileWriting;
+    private int _installsKeepingOldEntries, _installsDroppingOldEntries;
     private long _largestSnapshot;
 
     private SnapshotScenario Snap => _s.Snapshots;
@@ -50,6 +51,7 @@ public sealed partial class ClusterSimulation
         RestartsWithOldState = _installAtomicity.RestartsWithOldState, RestartsWithNewState = _installAtomicity.RestartsWithNewState,
         CompactionsDuringTransfer = _compactionsDuringTransfer, LaggingFollowerInstalls = _laggingFollowerInstalls,
         CaughtUpWhileWriting = _caughtUpWhileWriting, LargestBytes = _largestSnapshot,
+        InstallsKeepingOldEntries = _installsKeepingOldEntries, InstallsDroppingOldEntries = _installsDroppingOldEntries,
     };
 
     /// <summary>The size of a snapshot as its stream announces it (the one place that knows how a snapshot holds its data).</summary>
@@ -194,8 +196,9 @@ public sealed partial class ClusterSimulation
 
     // ------------------------------------------------------------------ the install on disk
 
-    private bool InstallCrashPoint() =>
-        !_healed && Snap.InstallCrashChance > 0 && Has(FaultKinds.Crashes) && _snapRng.NextDouble() < Snap.InstallCrashChance;
+    /// <summary>Where this install crashes: 0 while the snapshot file is written, 1 between the file and the log reset, -1 nowhere.</summary>
+    private int InstallCrashPoint() =>
+        !_healed && Snap.InstallCrashChance > 0 && Has(FaultKinds.Crashes) && _snapRng.NextDouble() < Snap.InstallCrashChance ? _snapRng.Next(2) : -1;
 
     /// <summary>
     /// Stores a leader's snapshot (and the rest of its batch) in the real storage's two steps, with a crash point before,
@@ -205,16 +208,21 @@ public sealed partial class ClusterSimulation
     {
         var old = DiskImage.Of(node.Disk.Load());
         var oldTermAtSnapshot = node.Disk.TermAt(snapshot.Metadata.Index);
+        var crashAt = InstallCrashPoint();
         void Remember() => _installAtomicity.CrashedMidInstall(node.Id, old, snapshot.Metadata, persist.HardState, persist.Entries, oldTermAtSnapshot);
-        if (InstallCrashPoint())
+        if (crashAt == 0)
         {
             _installCrashesBeforeFile++;
             Remember();
             Crash(node, $"mid-install of snapshot {snapshot.Metadata.Index}: writing the snapshot file (not yet renamed)");
             return false;
         }
-        node.Disk.StoreSnapshotFile(node.Id, snapshot);
-        if (InstallCrashPoint())
+        switch (node.Disk.StoreSnapshotFile(node.Id, snapshot))
+        {
+            case > 0: _installsKeepingOldEntries++; break;
+            case < 0: _installsDroppingOldEntries++; break;
+        }
+        if (crashAt == 1)
         {
             _installCrashesBeforeReset++;
             Remember();
@@ -250,7 +258,7 @@ public sealed partial class ClusterSimulation
     {
         if (_healed) return;
         var leader = CurrentLeader();
-        var candidates = _nodes.Where(n => n.Id != leader?.Id).ToList();
+        var candidates = Snap.LaggingLeader && leader is not null ? [leader] : _nodes.Where(n => n.Id != leader?.Id).ToList();
         var node = candidates[_snapRng.Next(candidates.Count)];
         _laggingNode = node.Id;
         var others = _nodes.Where(n => n.Id != node.Id).Select(n => n.Id).ToList();

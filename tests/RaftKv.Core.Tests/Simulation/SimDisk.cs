@@ -52,17 +52,20 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
     /// holds the snapshot's last entry with the same term (else none of them). <see cref="Persist"/> with the same
     /// snapshot then completes the install (the reset segment with the batch).
     /// </summary>
-    public void StoreSnapshotFile(int node, Snapshot snapshot)
+    /// <returns>1 when old entries after the snapshot were kept, -1 when old entries after it were dropped, else 0.</returns>
+    public int StoreSnapshotFile(int node, Snapshot snapshot)
     {
         var (index, term) = (snapshot.Metadata.Index, snapshot.Metadata.Term);
         var continues = TermAt(index) == term;
         if (!continues && HardState.Commit > index)
             throw new InvariantViolationException("Install", $"node {node} installs snapshot {index}/{term}, but its disk committed through {HardState.Commit} with term {TermAt(index)} at {index}");
-        var kept = continues || (sabotage & Sabotage.InstallKeepsOldLog) != 0 ? _entries.Where(e => e.Index > index).ToList() : [];
+        var after = _entries.Where(e => e.Index > index).ToList();
+        var kept = continues || (sabotage & Sabotage.InstallKeepsOldLog) != 0 ? after : [];
         Snapshot = snapshot;
         _entries.Clear();
         _entries.AddRange(kept);
         _lastBatchFirst = 0;
+        return after.Count == 0 ? 0 : continues ? 1 : -1;
     }
 
     /// <summary>The node crashed: a sabotaged disk forgets its last write.</summary>

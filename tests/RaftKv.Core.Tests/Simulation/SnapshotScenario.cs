@@ -23,7 +23,7 @@ public sealed record SnapshotScenario
     /// <summary>With crashes: the chance per chunk that the sender or the receiver crashes (mid-transfer).</summary>
     public required double TransferCrashChance { get; init; }
 
-    /// <summary>With crashes: the chance, at each of the install's crash points, that the receiver crashes (mid-install).</summary>
+    /// <summary>With crashes: the chance that the receiver crashes while it stores a leader's snapshot (mid-install; at one of two points).</summary>
     public required double InstallCrashChance { get; init; }
 
     /// <summary>Each incarnation of a node draws its own compaction threshold (1 to twice the scenario's), so nodes compact at different points.</summary>
@@ -40,6 +40,12 @@ public sealed record SnapshotScenario
     /// rejoins while a partition around it flaps: it needs a snapshot, and its transfers are cut and resumed.
     /// </summary>
     public required bool LaggingFollower { get; init; }
+
+    /// <summary>
+    /// With <see cref="LaggingFollower"/>: the node cut off is the leader of the moment. Deposed, it keeps the entries
+    /// it appended alone (a log that diverges from the cluster's), and the snapshot it then needs may end inside them.
+    /// </summary>
+    public required bool LaggingLeader { get; init; }
 
     /// <summary>
     /// After the heal, clients keep writing this long (0: they stop as soon as each has completed an operation), and
@@ -68,6 +74,7 @@ public sealed record SnapshotScenario
             VeryFrequentCompaction = compaction && rng.Next(5) == 0,
             CompactLogBytes = compaction && rng.Next(4) == 0 ? rng.Next(40, 2000) : null,
             LaggingFollower = compaction && rng.Next(3) == 0,
+            LaggingLeader = rng.Next(2) == 0,
             WritesAfterHeal = compaction && rng.Next(5) == 0 ? rng.Next(20, 40) * electionTimeout : 0,
         };
     }
@@ -75,5 +82,5 @@ public sealed record SnapshotScenario
     public override string ToString() =>
         $"chunks of {ChunkBytes} bytes every {ChunkTime}, stall cut {StallCutChance:0.###} timeout {StallTimeout}, " +
         $"crash mid-transfer {TransferCrashChance:0.####} mid-install {InstallCrashChance:0.###}, random compaction points {RandomCompactionPoints}, very frequent {VeryFrequentCompaction}, " +
-        $"compact log bytes {CompactLogBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off"}, lagging follower {LaggingFollower}, writes after heal {WritesAfterHeal}";
+        $"compact log bytes {CompactLogBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "off"}, lagging follower {LaggingFollower} (leader {LaggingLeader}), writes after heal {WritesAfterHeal}";
 }

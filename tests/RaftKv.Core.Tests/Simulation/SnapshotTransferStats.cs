@@ -43,6 +43,13 @@ public sealed record SnapshotTransferStats
     public int RestartsWithOldState { get; init; }
     public int RestartsWithNewState { get; init; }
 
+    /// <summary>
+    /// Installs whose old log went on past the snapshot: it continued the snapshot (same term at its index) and its
+    /// entries after it were kept, or it did not and they were dropped (Raft Figure 13 step 6).
+    /// </summary>
+    public int InstallsKeepingOldEntries { get; init; }
+    public int InstallsDroppingOldEntries { get; init; }
+
     /// <summary>Compactions a node made while a stream of its older snapshot was under way.</summary>
     public int CompactionsDuringTransfer { get; init; }
 
@@ -70,7 +77,8 @@ public sealed record SnapshotTransferStats
             InstallCrashesBeforeFile = S(s => s.InstallCrashesBeforeFile), InstallCrashesBeforeReset = S(s => s.InstallCrashesBeforeReset),
             RestartsWithOldState = S(s => s.RestartsWithOldState), RestartsWithNewState = S(s => s.RestartsWithNewState),
             CompactionsDuringTransfer = S(s => s.CompactionsDuringTransfer), LaggingFollowerInstalls = S(s => s.LaggingFollowerInstalls),
-            CaughtUpWhileWriting = S(s => s.CaughtUpWhileWriting), LargestBytes = list.Count == 0 ? 0 : list.Max(s => s.LargestBytes),
+            CaughtUpWhileWriting = S(s => s.CaughtUpWhileWriting), InstallsKeepingOldEntries = S(s => s.InstallsKeepingOldEntries),
+            InstallsDroppingOldEntries = S(s => s.InstallsDroppingOldEntries), LargestBytes = list.Count == 0 ? 0 : list.Max(s => s.LargestBytes),
         };
     }
 
@@ -80,6 +88,7 @@ public sealed record SnapshotTransferStats
         $"{Cut} cut ({CutByPartition} partition, {CutByReset} reset, {CutBySenderCrash} sender crash, {CutByReceiverCrash} receiver crash, {Replaced} replaced), " +
         $"{CrashesMidTransfer} crashes mid-transfer, {InstallCrashesBeforeFile + InstallCrashesBeforeReset} mid-install " +
         $"({InstallCrashesBeforeFile} before the file, {InstallCrashesBeforeReset} before the log reset; restarts: {RestartsWithOldState} old state, {RestartsWithNewState} new), " +
+        $"installs over an old log that continued the snapshot {InstallsKeepingOldEntries}, that did not {InstallsDroppingOldEntries}, " +
         $"{CompactionsDuringTransfer} compactions during a transfer, {LaggingFollowerInstalls} lagging-follower installs, " +
         $"{CaughtUpWhileWriting} catch-ups while writing, largest {LargestBytes} bytes";
 }
