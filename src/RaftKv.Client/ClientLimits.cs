@@ -10,7 +10,7 @@ public static class ClientLimits
     public const int MaxKeyBytes = RaftKv.Protocol.ProtocolLimits.MaxKeyBytes;
 
     /// <summary>Largest response frame the client accepts (a get of every key can be big).</summary>
-    public const int MaxResponseFrameBytes = 256 << 20;
+    public const int MaxResponseFrameBytes = RaftKv.Protocol.ProtocolLimits.MaxResponseFrameBytes;
 
     /// <summary>Longest lease TTL in seconds (a year), as the nodes enforce it.</summary>
     public const long MaxLeaseTtlSeconds = RaftKv.Protocol.ProtocolLimits.MaxLeaseTtlSeconds;

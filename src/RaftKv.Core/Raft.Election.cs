@@ -120,10 +120,11 @@ public sealed partial class Raft
     private void HandleVoteRequest(Message m)
     {
         var responseType = m.Type == MessageType.Vote ? MessageType.VoteResponse : MessageType.PreVoteResponse;
-        // A node outside its own configuration (a node that joined and has not yet received the entry that
-        // adds it, or one that was removed) does not vote: its vote counts for no one, and granting it would
-        // move its term and vote for nothing.
-        var canVote = Config.Contains(Id) && (
+        // A node that joined and holds no log yet does not vote: no configuration it knows includes it. A node
+        // that was removed still does (as etcd's): a remaining voter that missed the commit of that removal
+        // still counts it, and cannot elect anyone without it. Seeds 70136815 and 70152291: a leader removed
+        // itself, its last commit broadcast was lost, and the remaining voter campaigned forever.
+        var canVote = (Config.Contains(Id) || _log.LastIndex > 0) && (
             Vote == m.From ||
             (Vote == NodeIds.None && LeaderId == NodeIds.None) ||
             (m.Type == MessageType.PreVote && m.Term > Term));
@@ -210,6 +211,12 @@ public sealed partial class Raft
                 BecomeFollower(Term, NodeIds.None);
                 return;
             }
+            if (_leavingOffice)
+            {
+                // Our own removal is applied and the handover did not finish in time: step down anyway.
+                BecomeFollower(Term, NodeIds.None);
+                return;
+            }
             if (_transferTarget != NodeIds.None) AbortLeadershipTransfer(); // the transfer took too long
         }
         if (Role != Role.Leader) return;
@@ -235,6 +242,10 @@ public sealed partial class Raft
             _heartbeatElapsed = 0;
             BroadcastHeartbeat(_readIndex.LatestRound);
             if (_leavers.Count > 0) TellLeavers();
+            // The successor ignores TimeoutNow until it has applied our removal (CanCampaign), which it may
+            // not have when the first one arrives: repeat it with each heartbeat while we hand over.
+            if (_leavingOffice && _progress.TryGetValue(_transferTarget, out var successor) && successor.Match == _log.LastIndex)
+                SendTimeoutNow(_transferTarget);
         }
     }
 

@@ -38,14 +38,16 @@ public sealed partial class Raft
         return ProposeResult.Accepted;
     }
 
+    /// <summary>True while a leader that applied its own removal hands over (<see cref="HandOverAfterOwnRemoval"/>).</summary>
+    private bool _leavingOffice;
+
     private void ApplyConfigChange(ConfigChange change)
     {
         Config = change.ApplyTo(Config);
         if (Role != Role.Leader) return;
         if (!Config.Contains(Id))
         {
-            // We removed ourselves: stop leading; the others elect a new leader among themselves.
-            BecomeFollower(Term, NodeIds.None);
+            HandOverAfterOwnRemoval();
             return;
         }
         foreach (var member in Config.Members)
@@ -60,6 +62,29 @@ public sealed partial class Raft
             _progress.Remove(id);
         }
         if (_transferTarget != NodeIds.None && !Config.IsVoter(_transferTarget)) AbortLeadershipTransfer();
+        // A smaller quorum may commit more right away.
+        if (MaybeCommit()) _broadcastPending = true;
+    }
+
+    /// <summary>
+    /// We applied our own removal while leading (a change an earlier leader proposed and we inherited; the replica
+    /// never proposes the leader's own removal). Stepping down at once can strand the remaining voters: one that
+    /// missed this commit still counts us as a voter, and may lack entries only we hold, so it can be elected by no
+    /// one (simulator seeds 70136815, 70152291). So we stay leader just long enough to hand over, as a leadership
+    /// transfer: no proposals, appends and heartbeats go on (they carry the commit of our removal), and the most
+    /// up-to-date voter gets TimeoutNow once it holds our whole log. Its election ends our term. If that does not
+    /// happen within an election timeout, we step down anyway (TickLeader). We never count ourselves again: commit
+    /// and CheckQuorum use the new configuration.
+    /// </summary>
+    private void HandOverAfterOwnRemoval()
+    {
+        _leavingOffice = true;
+        var successor = MostUpToDateFollower();
+        if (successor == NodeIds.None || !TransferLeadership(successor))
+        {
+            BecomeFollower(Term, NodeIds.None);
+            return;
+        }
         // A smaller quorum may commit more right away.
         if (MaybeCommit()) _broadcastPending = true;
     }

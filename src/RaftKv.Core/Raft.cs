@@ -212,6 +212,7 @@ public sealed partial class Raft
         _heartbeatElapsed = 0;
         ResetRandomizedElectionTimeout();
         AbortLeadershipTransfer();
+        _leavingOffice = false;
         _votes.Clear();
         _progress.Clear();
         _leavers.Clear();

@@ -65,7 +65,7 @@ public sealed record NodeOptions
     public int MaxPendingRequests { get; init; } = 4096;
 
     /// <summary>Largest frame a peer may send or receive (tests lower it: raftnode reads RAFTKV_TEST_MAX_PEER_FRAME_BYTES).</summary>
-    public int MaxPeerFrameBytes { get; init; } = RaftKv.Protocol.Frame.DefaultMaxPeerFrameBytes;
+    public int MaxPeerFrameBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.DefaultMaxPeerFrameBytes;
 
     /// <summary>Data bytes per frame of a streamed InstallSnapshot; at most <see cref="MaxPeerFrameBytes"/>.</summary>
     public int SnapshotChunkBytes { get; init; } = RaftKv.Transport.TransportOptions.DefaultSnapshotChunkBytes;

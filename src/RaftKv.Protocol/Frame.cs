@@ -11,12 +11,6 @@ public static class Frame
 {
     public const int HeaderBytes = 4;
 
-    /// <summary>Default largest payload a client connection may send.</summary>
-    public const int DefaultMaxClientFrameBytes = 4 << 20;
-
-    /// <summary>Default largest payload a peer may send (snapshots travel in one frame).</summary>
-    public const int DefaultMaxPeerFrameBytes = 256 << 20;
-
     /// <summary>Writes header and payload to <paramref name="output"/>.</summary>
     public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> payload)
     {

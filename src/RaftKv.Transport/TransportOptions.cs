@@ -16,10 +16,10 @@ public sealed record TransportOptions
     public required int NodeId { get; init; }
 
     /// <summary>Largest frame payload accepted from a client.</summary>
-    public int MaxClientFrameBytes { get; init; } = Frame.DefaultMaxClientFrameBytes;
+    public int MaxClientFrameBytes { get; init; } = ProtocolLimits.DefaultMaxClientFrameBytes;
 
     /// <summary>Largest frame payload accepted from, and sent to, a peer (a snapshot travels in chunks, each one frame).</summary>
-    public int MaxPeerFrameBytes { get; init; } = Frame.DefaultMaxPeerFrameBytes;
+    public int MaxPeerFrameBytes { get; init; } = ProtocolLimits.DefaultMaxPeerFrameBytes;
 
     /// <summary>Data bytes per frame of a snapshot stream; at most <see cref="MaxPeerFrameBytes"/>.</summary>
     public int SnapshotChunkBytes { get; init; } = DefaultSnapshotChunkBytes;

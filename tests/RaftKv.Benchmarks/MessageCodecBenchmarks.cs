@@ -52,7 +52,7 @@ public class MessageCodecBenchmarks
     public Message DecodeAppend()
     {
         var buffer = _frame;
-        if (!Frame.TryRead(ref buffer, Frame.DefaultMaxPeerFrameBytes, out var payload)) throw new InvalidOperationException("the sample frame is incomplete");
+        if (!Frame.TryRead(ref buffer, ProtocolLimits.DefaultMaxPeerFrameBytes, out var payload)) throw new InvalidOperationException("the sample frame is incomplete");
         return MessageCodec.Read(payload);
     }
 }

@@ -14,8 +14,8 @@ public sealed class TransportOptionsTests
 
         options.Validate();
 
-        options.MaxClientFrameBytes.Should().Be(RaftKv.Protocol.Frame.DefaultMaxClientFrameBytes);
-        options.MaxPeerFrameBytes.Should().Be(RaftKv.Protocol.Frame.DefaultMaxPeerFrameBytes);
+        options.MaxClientFrameBytes.Should().Be(RaftKv.Protocol.ProtocolLimits.DefaultMaxClientFrameBytes);
+        options.MaxPeerFrameBytes.Should().Be(RaftKv.Protocol.ProtocolLimits.DefaultMaxPeerFrameBytes);
         options.MaxConnections.Should().Be(4096);
         options.HelloTimeout.Should().Be(TimeSpan.FromSeconds(5));
         (options.ReconnectMin, options.ReconnectMax).Should().Be((TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)));

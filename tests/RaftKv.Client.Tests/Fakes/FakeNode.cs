@@ -87,7 +87,7 @@ internal sealed class FakeNode : IAsyncDisposable
             {
                 var result = await reader.ReadAsync(cancellationToken);
                 var buffer = result.Buffer;
-                while (Frame.TryRead(ref buffer, Frame.DefaultMaxClientFrameBytes, out var payload))
+                while (Frame.TryRead(ref buffer, ProtocolLimits.DefaultMaxClientFrameBytes, out var payload))
                 {
                     var json = new Utf8JsonReader(payload);
                     if (!sawHello)

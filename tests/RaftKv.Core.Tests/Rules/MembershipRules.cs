@@ -90,12 +90,13 @@ public sealed class MembershipRules
 
         oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out _).Should().Be(ProposeResult.Accepted);
         net.Stabilize();
-
-        oldLeader.Role.Should().Be(Role.Follower);
         oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2, 3));
 
+        // It hands over (TimeoutNow to its successor, repeated with its heartbeats) rather than leave the others to
+        // an election, and never counts itself again.
         var sentBefore = net.Sent.Count;
-        net.TickUntil(() => net.Leaders.Any(n => n.Id != 1));
+        net.TickUntil(() => oldLeader.Role == Role.Follower && net.Leaders.Any(n => n.Id != 1), maxTicks: 5);
+        net.Sent.Skip(sentBefore).Should().Contain(m => m.From == 1 && m.Type == MessageType.TimeoutNow);
         net.TickAll(50);
         var newLeader = net.Leader;
         newLeader.Raft.Config.Should().Be(ClusterConfig.OfVoters(2, 3));
@@ -304,6 +305,49 @@ public sealed class MembershipRules
         node.Raft.AppliedIndex.Should().Be(1);
         node.Raft.Config.IsVoter(2).Should().BeTrue("the removal takes effect only when applied");
         return node;
+    }
+
+    [Fact]
+    public void Removed_node_still_votes_for_a_voter_that_missed_its_removal()
+    {
+        // Simulator seed 70136815: node 2 removed itself while leading; node 3 missed the commit of that removal
+        // (the last message was lost), so by its configuration it still needs node 2's vote, and asked for it forever.
+        var node = NodeWhoseRemovalIsCommittedButNotApplied();
+        node.HandleReady();
+        node.Raft.Config.Should().Be(ClusterConfig.OfVoters(1, 3));
+        for (var i = 0; i < 30; i++) node.Raft.Tick(); // the old leader's lease runs out; node 2 cannot campaign
+        node.HandleReady().Should().BeEmpty();
+
+        node.Raft.Step(new Message { Type = MessageType.Vote, From = 3, To = 2, Term = 2, Index = 2, LogTerm = 1 });
+
+        node.HandleReady().Should().ContainSingle().Which.Should().Match<Message>(m =>
+            m.Type == MessageType.VoteResponse && m.To == 3 && !m.Reject);
+        node.Raft.Role.Should().Be(Role.Follower, "voting is all it does");
+    }
+
+    [Fact]
+    public void Leader_that_applies_its_own_removal_hands_over_to_a_voter_that_missed_the_commit()
+    {
+        // Simulator seed 70152291: a leader that applied its own removal stepped down at once; the remaining voter had
+        // missed that commit, so it still needed the removed node's vote, and could not get it (its log was shorter).
+        var net = Network.OfSize(3);
+        var oldLeader = net.Elect(1).Raft;
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net.Crash(3);
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var removal).Should().Be(ProposeResult.Accepted);
+        // Node 2 acknowledges the removal, then loses every message that would tell it the removal committed.
+        net.DropIf = m => m.From == 1 && m.To == 2 && (m.Commit >= removal || m.Type == MessageType.TimeoutNow);
+        net.Stabilize();
+        oldLeader.CommitIndex.Should().BeGreaterThanOrEqualTo(removal);
+        oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2));
+        net[2].Raft.CommitIndex.Should().BeLessThan(removal, "node 2 missed the commit");
+        oldLeader.Role.Should().Be(Role.Leader, "it hands over rather than stepping down at once");
+        oldLeader.Propose("late"u8.ToArray(), out _).Should().Be(ProposeResult.TransferInProgress, "a leader on its way out takes no proposals");
+
+        net.DropIf = null;
+        // Within an election timeout (10 ticks): a handover, not a step-down by timeout followed by an election.
+        net.TickUntil(() => net[2].Raft.Role == Role.Leader && oldLeader.Role == Role.Follower, maxTicks: 9);
+        net[2].Raft.Config.Should().Be(ClusterConfig.OfVoters(2));
     }
 
     [Fact]
