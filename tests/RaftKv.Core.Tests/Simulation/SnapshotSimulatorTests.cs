@@ -25,13 +25,13 @@ public sealed class SnapshotSimulatorTests(ITestOutputHelper output)
     {
         Faults = s.Faults | FaultKinds.Compaction | FaultKinds.FlappingPartitions,
         CompactEvery = Math.Min(s.CompactEvery, 10),
-        Snapshots = s.Snapshots with { LaggingFollower = true, ChunkBytes = 24, ChunkTime = 4, StallCutChance = 0.2 },
+        Snapshots = s.Snapshots with { LaggingFollower = true, ChunkBytes = 24, ChunkTime = 4, StallCutChance = 0.05 },
     };
 
     [Fact]
     public void Follower_needing_a_snapshot_catches_up_while_partitions_flap()
     {
-        var stats = Run(40_000, 12, LaggingFollowerBehindFlappingPartitions);
+        var stats = Run(40_000, 30, LaggingFollowerBehindFlappingPartitions);
         stats.LaggingFollowerInstalls.Should().BePositive("the lagging follower must catch up by snapshot");
         stats.CutByPartition.Should().BePositive("the flapping partition must break some streams");
         stats.DeliveredAfterStall.Should().BePositive("some streams must stand still behind the partition and then finish");
@@ -40,7 +40,7 @@ public sealed class SnapshotSimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Snapshot_stream_cut_by_a_crash_of_either_end_is_offered_again_and_completes()
     {
-        var stats = Run(41_000, 12, s =>
+        var stats = Run(41_000, 30, s =>
         {
             s = LaggingFollowerBehindFlappingPartitions(s);
             return s with { Faults = s.Faults | FaultKinds.Crashes, Snapshots = s.Snapshots with { TransferCrashChance = 0.03 } };
@@ -54,7 +54,7 @@ public sealed class SnapshotSimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Crash_mid_install_restarts_with_the_old_state_or_the_new_never_a_mix()
     {
-        var stats = Run(42_000, 12, s =>
+        var stats = Run(42_000, 30, s =>
         {
             s = LaggingFollowerBehindFlappingPartitions(s);
             return s with { Faults = s.Faults | FaultKinds.Crashes, Snapshots = s.Snapshots with { InstallCrashChance = 0.3 } };
@@ -79,7 +79,7 @@ public sealed class SnapshotSimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Follower_catches_up_while_the_leader_compacts_faster_than_it_fetches()
     {
-        const int seeds = 10;
+        const int seeds = 20;
         var stats = Run(43_000, seeds, LeaderCompactsFasterThanTheFollowerFetches);
         stats.CompactionsDuringTransfer.Should().BePositive("the leader must compact again while a stream is under way");
         stats.DeliveredAfterSenderCompacted.Should().BePositive("streams of a snapshot the leader has since replaced must still finish");
@@ -104,7 +104,7 @@ public sealed class SnapshotSimulatorTests(ITestOutputHelper output)
     [Fact]
     public void Install_over_a_deposed_leaders_own_tail_drops_the_entries_that_do_not_continue_the_snapshot()
     {
-        var stats = Run(44_000, 60, DeposedLeaderNeedsASnapshotInsideItsOwnTail);
+        var stats = Run(44_000, 120, DeposedLeaderNeedsASnapshotInsideItsOwnTail);
         stats.InstallsDroppingOldEntries.Should().BePositive("some installs must land inside a log that diverged from the cluster's");
         stats.InstallCrashesBeforeReset.Should().BePositive();
         stats.RestartsWithNewState.Should().BePositive();
