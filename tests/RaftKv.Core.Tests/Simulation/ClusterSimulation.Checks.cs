@@ -148,7 +148,7 @@ public sealed partial class ClusterSimulation
         var why = "clients have not all completed an operation since the heal";
         if (!_clientsStopped)
         {
-            if (_clients.All(c => c.CompletedAfterHeal > 0) && _now >= _healTime + _s.Snapshots.WritesAfterHeal)
+            if (_clients.All(c => c.CompletedAfterHeal > 0) && _now >= _writesEndAt)
             {
                 _clientsStopped = true;
                 Trace("clients stop");

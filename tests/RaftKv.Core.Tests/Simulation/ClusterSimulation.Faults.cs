@@ -201,7 +201,8 @@ public sealed partial class ClusterSimulation
     {
         _healed = true;
         _healTime = _now;
-        _livenessDeadline = _now + 40 * _s.ElectionTimeout + 60 * _s.TickInterval + _s.Snapshots.WritesAfterHeal;
+        _writesEndAt = WritesEndAt();
+        _livenessDeadline = _writesEndAt + 40 * _s.ElectionTimeout + 60 * _s.TickInterval;
         _blocked.Clear();
         // A pause runs to its end (cutting it short would let new events overtake those it held back).
         foreach (var node in _nodes) node.Disk.Full = false;

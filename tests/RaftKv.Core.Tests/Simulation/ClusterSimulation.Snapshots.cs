@@ -33,6 +33,9 @@ public sealed partial class ClusterSimulation
     private int _laggingNode = NodeIds.None;
     private long _commitAtHeal;
 
+    /// <summary>When clients may stop after the heal (the heal itself unless <see cref="SnapshotScenario.WritesAfterHeal"/>).</summary>
+    private long _writesEndAt;
+
     private int _streamsStarted, _offersIgnored, _streamsDelivered, _deliveredAfterStall, _deliveredAfterSenderCompacted;
     private int _cutByPartition, _cutByReset, _cutBySenderCrash, _cutByReceiverCrash, _streamsReplaced;
     private int _crashesMidTransfer, _installCrashesBeforeFile, _installCrashesBeforeReset;
@@ -298,12 +301,25 @@ public sealed partial class ClusterSimulation
         Flip();
     }
 
+    /// <summary>
+    /// At the heal: how long clients keep writing. At least <see cref="SnapshotScenario.WritesAfterHeal"/>, and long enough
+    /// for a follower to wait out a stream under way and then receive a newer snapshot twice over (transfer time from
+    /// the largest snapshot now held, grown by half for the writes to come, at the link's speed), plus elections.
+    /// </summary>
+    private long WritesEndAt()
+    {
+        if (Snap.WritesAfterHeal == 0) return _now;
+        var largest = _nodes.Select(n => n.Core?.LatestSnapshot is { } s ? SnapshotBytes(s) : 0).DefaultIfEmpty(0).Max();
+        var transfer = (largest * 3 / 2 / Snap.ChunkBytes + 1) * Snap.ChunkTime + _s.MaxMessageDelay;
+        return _now + Math.Max(Snap.WritesAfterHeal, 3 * transfer + 20 * _s.ElectionTimeout);
+    }
+
     /// <summary>At the heal: what every member must apply while clients keep writing.</summary>
     private void ScheduleCatchUpCheck()
     {
         if (Snap.WritesAfterHeal == 0) return;
         _commitAtHeal = _nodes.Where(n => n.Core is not null).Select(n => n.Core!.CommitIndex).DefaultIfEmpty(0).Max();
-        Schedule(Snap.WritesAfterHeal, new SimEvent(SimEventKind.Action, Label: "catch-up check", Action: CheckCaughtUp));
+        Schedule(_writesEndAt - _now, new SimEvent(SimEventKind.Action, Label: "catch-up check", Action: CheckCaughtUp));
     }
 
     /// <summary>
@@ -319,7 +335,7 @@ public sealed partial class ClusterSimulation
             var applied = _nodes[id].Replica?.StateMachine.AppliedIndex ?? 0;
             if (applied < _commitAtHeal)
                 throw new InvariantViolationException("Liveness",
-                    $"{Snap.WritesAfterHeal} time units after the heal, with clients writing all along, member {id} has applied only {applied} " +
+                    $"{_now - _healTime} time units after the heal, with clients writing all along, member {id} has applied only {applied} " +
                     $"of the {_commitAtHeal} entries committed at the heal (leader {leader.Id}: first index {leader.FirstIndex}, progress " +
                     $"{(leader.Progress.TryGetValue(id, out var pr) ? pr.ToString() : "none")}; stream {(_streams.TryGetValue((leader.Id, id), out var s) ? s : "none")})");
         }
