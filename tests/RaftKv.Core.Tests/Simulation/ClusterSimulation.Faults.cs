@@ -126,11 +126,17 @@ public sealed partial class ClusterSimulation
     {
         var links = RandomSplit();
         links = [.. links, .. links.Select(l => (l.To, l.From))];
-        _partitions++;
         var until = _now + _rng.Next(3, 10) * _s.ElectionTimeout;
         var period = _rng.Next(1, 4) * _s.TickInterval * _s.HeartbeatTicks;
+        Flap(links, until, period, "flapping partition");
+    }
+
+    /// <summary>Blocks and unblocks <paramref name="links"/> every <paramref name="period"/> until <paramref name="until"/> (or the heal).</summary>
+    private void Flap(List<(int From, int To)> links, long until, long period, string what)
+    {
+        _partitions++;
         var on = false;
-        Trace("flapping partition", string.Join(" ", links.Select(l => $"{l.From}->{l.To}")));
+        Trace(what, string.Join(" ", links.Select(l => $"{l.From}->{l.To}")));
         void Flip()
         {
             if (_healed) return;

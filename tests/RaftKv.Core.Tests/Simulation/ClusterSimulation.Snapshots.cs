@@ -270,7 +270,7 @@ public sealed partial class ClusterSimulation
         Block(links);
         var back = Math.Max(_now + 1, (long)(_s.ChaosDuration * (0.55 + 0.2 * _snapRng.NextDouble())));
         Trace($"node {node.Id} lags: cut off until {back}");
-        Schedule(back - _now, new SimEvent(SimEventKind.Action, Label: $"node {node.Id} rejoins behind a flapping partition", Action: () =>
+        Schedule(back - _now, new SimEvent(SimEventKind.Action, Label: $"node {node.Id} rejoins", Action: () =>
         {
             if (_healed) return;
             Unblock(links);
@@ -282,23 +282,9 @@ public sealed partial class ClusterSimulation
                 1 => [.. others.Select(o => (o, node.Id))],
                 _ => [.. others.Select(o => (node.Id, o))],
             };
-            Flap(flapping, until: _now + _snapRng.Next(4, 12) * _s.ElectionTimeout, period: _snapRng.Next(1, 5) * _s.TickInterval * _s.HeartbeatTicks);
+            Flap(flapping, until: _now + _snapRng.Next(4, 12) * _s.ElectionTimeout, period: _snapRng.Next(1, 5) * _s.TickInterval * _s.HeartbeatTicks,
+                $"node {node.Id} rejoins behind a flapping partition");
         }));
-    }
-
-    private void Flap(List<(int From, int To)> links, long until, long period)
-    {
-        _partitions++;
-        var on = false;
-        void Flip()
-        {
-            if (_healed) return;
-            if (on) Unblock(links);
-            else if (_now < until) Block(links);
-            on = !on && _now < until;
-            if (on || _now < until) Schedule(period, new SimEvent(SimEventKind.Action, Action: Flip, Label: "flap (lagging follower)"));
-        }
-        Flip();
     }
 
     /// <summary>

@@ -41,6 +41,20 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         summary.Results.Should().Contain(r => r.NodeCount == 3).And.Contain(r => r.NodeCount == 5);
         summary.Results.Sum(r => r.WritesAcknowledged).Should().BePositive();
         summary.Results.Sum(r => r.ReadsCompleted).Should().BePositive();
+        // The CI seeds cover snapshots under faults too (SnapshotSimulatorTests drives each path on purpose).
+        var snapshots = SnapshotTransferStats.Sum(summary.Results.Select(r => r.Snapshots));
+        snapshots.Delivered.Should().BePositive();
+        snapshots.DeliveredAfterStall.Should().BePositive();
+        snapshots.DeliveredAfterSenderCompacted.Should().BePositive();
+        snapshots.CutByPartition.Should().BePositive();
+        snapshots.CutBySenderCrash.Should().BePositive();
+        snapshots.CutByReceiverCrash.Should().BePositive();
+        snapshots.InstallCrashesBeforeFile.Should().BePositive();
+        snapshots.InstallCrashesBeforeReset.Should().BePositive();
+        snapshots.RestartsWithNewState.Should().BePositive();
+        snapshots.InstallsDroppingOldEntries.Should().BePositive();
+        snapshots.LaggingFollowerInstalls.Should().BePositive();
+        snapshots.CaughtUpWhileWriting.Should().BePositive();
     }
 
     [Fact]
