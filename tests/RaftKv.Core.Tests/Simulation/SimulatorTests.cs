@@ -63,7 +63,9 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         var seed = EnvironmentInt("RAFTKV_SIM_SEED") ?? 1;
         // RAFTKV_SIM_TRACE=<n> prints the last n events even when the seed passes.
         var traceCapacity = EnvironmentInt("RAFTKV_SIM_TRACE");
-        var first = new ClusterSimulation(seed, traceCapacity ?? 400);
+        // RAFTKV_SIM_SHAPE=<name> replays a seed of a shaped long search (SnapshotShapes).
+        var shape = SnapshotShapes.Named(Environment.GetEnvironmentVariable("RAFTKV_SIM_SHAPE"));
+        var first = new ClusterSimulation(seed, traceCapacity ?? 400, reshape: shape);
         Print(first.Scenario.ToString());
         SimulationResult result;
         try
@@ -78,7 +80,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Print(result.ToString());
         if (traceCapacity is not null) Print(first.RecentEvents);
         // Determinism: the same seed gives the same run, step for step.
-        new ClusterSimulation(seed).Run().Should().Be(result);
+        new ClusterSimulation(seed, reshape: shape).Run().Should().Be(result);
     }
 
     /// <summary>
@@ -157,7 +159,10 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         // Unset, it checks a few seeds beyond the CI range, so the search itself stays exercised.
         var count = EnvironmentInt("RAFTKV_SIM_SEEDS") ?? 20;
         var first = EnvironmentInt("RAFTKV_SIM_FIRST_SEED") ?? 1_000_000;
-        AssertNoFailures(SimulationRunner.Run(Enumerable.Range(first, count), Environment.ProcessorCount));
+        // RAFTKV_SIM_SHAPE=<name> shapes every seed to drive one snapshot path hard (SnapshotShapes); replay a failure
+        // with the same RAFTKV_SIM_SHAPE and Simulator_replays_one_seed.
+        var shape = SnapshotShapes.Named(Environment.GetEnvironmentVariable("RAFTKV_SIM_SHAPE"));
+        AssertNoFailures(SimulationRunner.Run(Enumerable.Range(first, count), Environment.ProcessorCount, reshape: shape));
     }
 
     private static int? EnvironmentInt(string name) =>
