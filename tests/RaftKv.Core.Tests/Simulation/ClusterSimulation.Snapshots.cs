@@ -78,8 +78,9 @@ public sealed partial class ClusterSimulation
                 _offersIgnored++;
                 return;
             }
-            _streamsReplaced++;
-            EndStream(running, "replaced by a newer offer");
+            // A stream of another term replaces it (the real streamer cancels its task, which may still wait for the close).
+            if (!running.Delivered) _streamsReplaced++;
+            EndStream(running, "replaced by an offer of another term");
         }
         if (m.To >= _nodes.Count) return; // no such peer: nothing to dial
         var receiver = _nodes[m.To];
