@@ -151,6 +151,7 @@ public sealed partial class ClusterSimulation
             if (_clients.All(c => c.CompletedAfterHeal > 0) && _now >= _writesEndAt)
             {
                 _clientsStopped = true;
+                AllowForSnapshotTransfers();
                 Trace("clients stop");
             }
         }

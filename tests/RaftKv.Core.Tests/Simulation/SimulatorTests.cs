@@ -128,6 +128,10 @@ public sealed class SimulatorTests(ITestOutputHelper output)
     [InlineData(70558952)]
     [InlineData(70747705)]
     [InlineData(70778084)]
+    // Simulator flaw, not the replica's: a snapshot of 12 KB on a link of 19 bytes per 9 time units takes 5,700 per
+    // transfer, and the liveness deadline did not allow for a follower to wait out one stream and receive another.
+    // Found by the search from 71,000,000 (simsnap); the deadline now allows two transfers of the largest snapshot.
+    [InlineData(71029824)]
     public void Simulator_regression_seed_holds(int seed)
     {
         var result = new ClusterSimulation(seed).Run();
