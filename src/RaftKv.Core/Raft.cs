@@ -107,6 +107,7 @@ public sealed partial class Raft
             // leader outside its latest configuration, and grants its vote to such a candidate, because a
             // member added after our last applied change may need our vote to keep the cluster available.
             // Removed nodes are kept from disrupting us below.
+            if (m.Type == MessageType.AppendResponse && m.Term == Term) HearFromLeaver(m);
             return;
         }
 

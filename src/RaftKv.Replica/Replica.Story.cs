@@ -75,8 +75,10 @@ public sealed partial class Replica
             }
         }
         if (m.Type is not (MessageType.VoteResponse or MessageType.PreVoteResponse) || !m.Reject) return;
-        if (_raft.Role is not (Role.Candidate or Role.PreCandidate)) return;
-        ReplicaLog.RefusedUs(_log, m.From, m.Type == MessageType.PreVoteResponse ? "pre-vote" : "vote", m.Type == MessageType.PreVoteResponse ? _raft.Term + 1 : _raft.Term);
+        // Only an answer to the campaign under way: a late answer to an earlier pre-vote (or vote) would name a wrong term.
+        var pre = m.Type == MessageType.PreVoteResponse;
+        if (_raft.Role != (pre ? Role.PreCandidate : Role.Candidate)) return;
+        ReplicaLog.RefusedUs(_log, m.From, pre ? "pre-vote" : "vote", pre ? _raft.Term + 1 : _raft.Term);
     }
 
     /// <summary>Role, term and leader changes as log lines, with the reason of a step-down and of an election without winner.</summary>

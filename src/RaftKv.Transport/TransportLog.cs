@@ -56,7 +56,7 @@ internal static partial class TransportLog
     [LoggerMessage(25, LogLevel.Warning, "Dropped a {Type} message to node {PeerId}, which is not a known peer")]
     public static partial void UnknownPeer(ILogger logger, MessageType type, int peerId);
 
-    [LoggerMessage(26, LogLevel.Warning, "Refused connection from {Remote}: no valid certificate of the cluster CA ({Reason})")]
+    [LoggerMessage(32, LogLevel.Warning, "Refused connection from {Remote}: no valid certificate of the cluster CA ({Reason})")]
     public static partial void TlsRefused(ILogger logger, EndPoint? remote, string reason);
 
     [LoggerMessage(27, LogLevel.Warning, "TLS handshake with peer {PeerId} at {Address} failed: {Reason}")]

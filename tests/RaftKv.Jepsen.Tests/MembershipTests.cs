@@ -136,7 +136,19 @@ public sealed class MembershipTests(ITestOutputHelper output)
             shrunk.Select(m => m.GetProperty("id").GetInt32()).Should().BeEquivalentTo(Enumerable.Range(0, 5).Except([leader, second]));
             shrunk.Should().OnlyContain(m => m.GetProperty("role").GetString() == "voter");
             foreach (var removed in new[] { leader, second })
-                await cluster.WaitForLogAsync(removed, "was removed from the cluster", Settle, ct);
+            {
+                try
+                {
+                    await cluster.WaitForLogAsync(removed, "was removed from the cluster", Settle, ct);
+                }
+                catch (TimeoutException e)
+                {
+                    // The news comes from the leader that committed the removal: its log says what it sent.
+                    var others = string.Join("\n", Enumerable.Range(0, 5).Where(id => id != removed)
+                        .Select(id => $"--- node {id} ---\n{cluster.Node(id).Output.Tail()}"));
+                    throw new TimeoutException($"{e.Message}\n{others}", e);
+                }
+            }
 
             // raftctl with the old servers.txt still works: one listed node (the survivor) answers and names the rest.
             var status = await Raftctl(cluster, ct, "status", "--json");
