@@ -91,6 +91,110 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public void Link_emulation_draws_delays_within_its_bounds_and_holds_back_about_the_loss_probability()
+    {
+        var link = LinkEmulation.Wan;
+        var random = new Random(20261126);
+        const int draws = 100_000;
+        var heldBack = 0;
+        var total = TimeSpan.Zero;
+        for (var i = 0; i < draws; i++)
+        {
+            var drawn = link.Sample(random);
+            var delay = drawn.HeldBack ? drawn.Delay - link.RetransmissionStall : drawn.Delay;
+            delay.Should().BeGreaterThanOrEqualTo(link.MinDelay).And.BeLessThanOrEqualTo(link.MaxDelay);
+            if (drawn.HeldBack) heldBack++;
+            total += delay;
+        }
+
+        // 1% of 100,000 is 1,000 with a standard deviation of about 31: a seeded draw, well inside ±20%.
+        heldBack.Should().BeInRange(800, 1200);
+        (total / draws).TotalMilliseconds.Should().BeApproximately(12.5, 0.5, "uniform over 5–20 ms");
+    }
+
+    [Fact]
+    public void Link_emulation_refuses_bounds_that_make_no_sense()
+    {
+        static TimeSpan Ms(double milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
+        ((Action)(() => new LinkEmulation(Ms(20), Ms(5), 0.01, Ms(200)).Validate())).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("MaxDelay");
+        ((Action)(() => new LinkEmulation(Ms(-1), Ms(5), 0.01, Ms(200)).Validate())).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("MinDelay");
+        ((Action)(() => new LinkEmulation(Ms(5), Ms(20), 1.5, Ms(200)).Validate())).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("LossProbability");
+        ((Action)(() => new LinkEmulation(Ms(5), Ms(20), double.NaN, Ms(200)).Validate())).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("LossProbability");
+        var start = () => FaultProxy.Start("bad", new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1), new FaultProxyOptions { Link = new LinkEmulation(Ms(20), Ms(5), 0, Ms(0)) });
+        start.Should().Throw<ArgumentOutOfRangeException>("a proxy does not start with a link that makes no sense");
+    }
+
+    [Fact]
+    public async Task Emulated_link_delays_each_round_trip_both_ways_and_counts_the_chunks_it_held_back()
+    {
+        await using var echo = new EchoServer();
+        // A high loss probability so that a few dozen chunks surely include held-back ones (seeded, so it is the same every run).
+        var link = new LinkEmulation(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20), 0.25, TimeSpan.FromMilliseconds(100));
+        await using var proxy = FaultProxy.Start("test", echo.EndPoint, new FaultProxyOptions { Link = link, Seed = 7 });
+        using var deadline = new CancellationTokenSource(Deadline);
+        using var socket = await ConnectAsync(proxy, deadline.Token);
+
+        const int roundTrips = 30;
+        var slow = 0;
+        for (var i = 0; i < roundTrips; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await RoundTripAsync(socket, $"<{i}>", deadline.Token);
+            var took = clock.Elapsed;
+            // Lower bounds only (a loaded machine may be slower, never faster): the request and the reply each waited.
+            took.Should().BeGreaterThanOrEqualTo(link.MinDelay * 2);
+            if (took >= link.RetransmissionStall) slow++;
+        }
+
+        proxy.ChunksDelayed.Should().BeGreaterThanOrEqualTo(2 * roundTrips, "each request and each echo is at least one chunk");
+        proxy.ChunksHeldBack.Should().BeGreaterThan(0);
+        // Each round trip has two chunks; a round trip with a held-back chunk in it took at least the stall.
+        slow.Should().BeGreaterThanOrEqualTo((int)((proxy.ChunksHeldBack + 1) / 2));
+        proxy.EmulatedDelay.Should().BeGreaterThanOrEqualTo(link.MinDelay * proxy.ChunksDelayed + link.RetransmissionStall * proxy.ChunksHeldBack);
+    }
+
+    [Fact]
+    public async Task Emulated_link_keeps_the_order_of_a_pipelined_stream_despite_jitter_and_stalls()
+    {
+        await using var echo = new EchoServer();
+        var link = new LinkEmulation(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(20), 0.2, TimeSpan.FromMilliseconds(50));
+        await using var proxy = FaultProxy.Start("test", echo.EndPoint, new FaultProxyOptions { Link = link, Seed = 11 });
+        using var deadline = new CancellationTokenSource(Deadline);
+        using var socket = await ConnectAsync(proxy, deadline.Token);
+
+        // Many small sends without waiting: the chunks get different delays, and a later one must never overtake.
+        var sent = new System.Text.StringBuilder();
+        var reading = ReceiveAsync(socket, Encoding.ASCII.GetByteCount(string.Concat(Enumerable.Range(0, 300).Select(i => $"<{i}>"))), deadline.Token);
+        for (var i = 0; i < 300; i++)
+        {
+            var piece = $"<{i}>";
+            sent.Append(piece);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(piece), SocketFlags.None, deadline.Token);
+            // Pauses between groups so that the proxy reads the stream in many chunks rather than one.
+            if (i % 10 == 9) await Task.Delay(2, deadline.Token);
+        }
+        var received = Encoding.ASCII.GetString(await reading);
+
+        received.Should().Be(sent.ToString());
+        proxy.ChunksDelayed.Should().BeGreaterThanOrEqualTo(2, "both directions were delayed, chunk by chunk");
+    }
+
+    [Fact]
+    public async Task Proxy_listens_on_the_address_it_is_given()
+    {
+        await using var echo = new EchoServer();
+        var other = System.Net.IPAddress.Parse("127.0.0.2");
+        await using var proxy = FaultProxy.Start("test", echo.EndPoint, new FaultProxyOptions { ListenAddress = other });
+        using var deadline = new CancellationTokenSource(Deadline);
+
+        proxy.LocalEndPoint.Address.Should().Be(other);
+        proxy.Address.Should().StartWith("127.0.0.2:");
+        using var socket = await ConnectAsync(proxy, deadline.Token);
+        await RoundTripAsync(socket, "hello", deadline.Token);
+        proxy.ChunksDelayed.Should().Be(0, "a proxy without a link emulation draws nothing");
+    }
+
+    [Fact]
     public async Task Mesh_gives_each_node_its_own_view_and_partitions_cut_only_between_groups()
     {
         await using var a = new EchoServer();
