@@ -343,7 +343,7 @@ public sealed partial class Raft
     /// The state machine has captured everything up to <see cref="AppliedIndex"/> in <paramref name="data"/>:
     /// keep it as the snapshot and drop the log entries it covers (log compaction, Raft §7).
     /// </summary>
-    public Snapshot Compact(byte[] data)
+    public Snapshot Compact(ISnapshotData data)
     {
         var snapshot = new Snapshot(AppliedSnapshotMetadata(), data);
         _log.Compact(snapshot);
@@ -360,7 +360,8 @@ public sealed partial class Raft
     /// <summary>
     /// A snapshot captured earlier (at <see cref="AppliedSnapshotMetadata"/>) is now durable: keep it as the snapshot
     /// sent to followers that fell behind, and drop the log entries it covers (Raft §7). Ignored when the log already
-    /// starts after it (a newer snapshot from the leader was installed meanwhile).
+    /// starts after it (a newer snapshot from the leader was installed meanwhile). The same snapshot (index and term)
+    /// again replaces only its data handle: the driver stored a snapshot from the leader and now points at its copy.
     /// </summary>
     public void Compact(Snapshot snapshot)
     {

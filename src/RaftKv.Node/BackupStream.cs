@@ -7,8 +7,9 @@ using RaftKv.Storage.Backups;
 namespace RaftKv.Node;
 
 /// <summary>
-/// Serves <see cref="ClientOp.Snapshot"/> (raftctl snapshot save; docs/PROTOCOL.md "snapshot"): the loop freezes the
-/// leader's state (references only), and here, off the loop, it is serialised to a snapshot file under
+/// Serves <see cref="ClientOp.Snapshot"/> (raftctl snapshot save; docs/PROTOCOL.md "snapshot"): once a ReadIndex round
+/// confirmed this node still leads (<see cref="Replica.Replica.RequestBackup"/>), the loop freezes the
+/// leader's state (references only), and here, off the loop, it is streamed (64 KiB at a time) to a snapshot file under
 /// <c>&lt;data&gt;/backups/</c>, whose CRC-64 and length go out first and whose bytes follow in chunks of 1 MiB, each
 /// sent before the next is read, so a slow client slows only its own stream. The file is deleted afterwards.
 /// </summary>
@@ -32,7 +33,7 @@ internal sealed class BackupStream(RaftNode node)
         }
         catch (TimeoutException)
         {
-            await emit(node.Respond(request, ClientStatus.Unavailable, "the node's loop did not take the backup in time"), cancellationToken);
+            await emit(node.Respond(request, ClientStatus.Unavailable, "the leader could not confirm its leadership (ReadIndex) for the backup in time"), cancellationToken);
             return;
         }
         if (frozen is not { } state)
@@ -46,7 +47,7 @@ internal sealed class BackupStream(RaftNode node)
         var path = Path.Combine(directory, $"{Guid.NewGuid():N}.snap");
         try
         {
-            var length = await Task.Run(() => BackupFile.Write(path, new Snapshot(state.Metadata, state.View.Serialize())), cancellationToken);
+            var length = await Task.Run(() => BackupFile.Write(path, state.Metadata, state.View.WriteTo), cancellationToken);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             var buffer = new byte[ChunkBytes];
             var checksum = new Crc64();

@@ -26,6 +26,10 @@ public sealed partial class RaftNode
                 while (inputs < MaxInputsPerTurn && _inbound.Reader.TryRead(out var message))
                 {
                     _replica.Step(message);
+                    // A snapshot the core did not take (it already has what it covers) leaves its staging file behind;
+                    // one it took goes to storage, and its staging file once stored (StorageEvent Persisted).
+                    if (message.Snapshot?.Data is IDisposable staged && !ReferenceEquals(_replica.Core.LatestSnapshot?.Data, message.Snapshot.Data))
+                        staged.Dispose();
                     inputs++;
                 }
                 while (inputs < MaxInputsPerTurn && _calls.Reader.TryRead(out var call))
@@ -77,7 +81,9 @@ public sealed partial class RaftNode
                 _replica.Tick();
                 break;
             case StorageEvent { Kind: StorageEventKind.Persisted } s:
-                _replica.OnPersisted(s.Id);
+                _replica.OnPersisted(s.Id, s.Snapshot);
+                // The core now points at the stored copy: the staging file the snapshot arrived in can go.
+                if (s.Received?.Data is IDisposable staged) staged.Dispose();
                 break;
             case StorageEvent { Kind: StorageEventKind.Compacted } s:
                 _replica.OnCompacted(s.Id, s.Snapshot);
@@ -94,7 +100,7 @@ public sealed partial class RaftNode
                 _replica.Watch(w.Watcher);
                 break;
             case BackupCapture b:
-                b.Complete(_replica.CaptureBackup());
+                _replica.RequestBackup(b);
                 break;
         }
     }

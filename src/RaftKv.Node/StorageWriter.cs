@@ -12,7 +12,10 @@ namespace RaftKv.Node;
 /// requests in order, so the loop keeps ticking, heartbeating and serving reads while the disk works. Requests that
 /// queued up during an fsync are written together with one fsync (group commit). Each completion goes back to the
 /// loop as a <see cref="StorageEvent"/>. A full disk is waited out here, never by the loop: the write is retried
-/// until space returns and the replica refuses client writes meanwhile; the node never exits for it.
+/// until space returns and the replica refuses client writes meanwhile; the node never exits for it. A snapshot file
+/// is written beside the appends, on a thread of its own (<see cref="RaftStorage.PrepareSnapshot"/>): writing and
+/// fsyncing a 1 GiB snapshot took seconds, and appends queued behind it stalled writes for as long (issue 9's 1 GiB
+/// run, docs/BENCHMARKS.md); only the quick step that makes it the snapshot and drops the log runs in order here.
 /// </summary>
 public sealed class StorageWriter : IStorageQueue
 {
@@ -25,6 +28,9 @@ public sealed class StorageWriter : IStorageQueue
     private readonly Channel<object> _requests = Channel.CreateUnbounded<object>(new() { SingleReader = true, SingleWriter = true });
     private readonly List<PersistRequest> _batch = [];
     private bool _full;
+
+    /// <summary>The compaction whose snapshot file is being written, if any.</summary>
+    private (CompactRequest Request, Task<PreparedSnapshot> Task)? _preparing;
 
     /// <param name="injectedSyncDelay">Added to every write (tests of a slow disk); zero in production.</param>
     public StorageWriter(RaftStorage storage, Action<StorageEvent> report, ILogger log, TimeSpan injectedSyncDelay)
@@ -47,8 +53,29 @@ public sealed class StorageWriter : IStorageQueue
     {
         try
         {
-            while (await _requests.Reader.WaitToReadAsync(ct))
+            Task<bool>? waitForRequest = null;
+            while (true)
             {
+                // A snapshot file being written (PrepareSnapshot, on another thread) holds up nothing: appends go on, and
+                // the compaction is finished here, in order with them, once the file is written.
+                waitForRequest ??= _requests.Reader.WaitToReadAsync(ct).AsTask();
+                if (_preparing is { } preparing)
+                {
+                    if (!waitForRequest.IsCompleted) await Task.WhenAny(waitForRequest, preparing.Task);
+                }
+                else
+                {
+                    await waitForRequest;
+                }
+                if (_preparing is { Task.IsCompleted: true } prepared)
+                {
+                    _preparing = null;
+                    await FinishCompactionAsync(prepared.Request, prepared.Task);
+                }
+                if (!waitForRequest.IsCompleted) continue;
+                var more = await waitForRequest;
+                waitForRequest = null;
+                if (!more) break;
                 while (_requests.Reader.TryPeek(out var next))
                 {
                     if (next is PersistRequest)
@@ -64,7 +91,13 @@ public sealed class StorageWriter : IStorageQueue
                     else
                     {
                         _requests.Reader.TryRead(out _);
-                        await CompactAsync((CompactRequest)next, ct);
+                        if (_preparing is { } earlier)
+                        {
+                            // The replica asks for one compaction at a time; finish the earlier one first all the same.
+                            _preparing = null;
+                            await FinishCompactionAsync(earlier.Request, earlier.Task);
+                        }
+                        await StartCompactionAsync((CompactRequest)next, ct);
                     }
                 }
             }
@@ -103,37 +136,42 @@ public sealed class StorageWriter : IStorageQueue
             hardState = r.HardState ?? hardState;
         }
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await RetryWhileFullAsync(() => _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
+        Snapshot? stored = null;
+        await RetryWhileFullAsync(() => stored = _storage.Save(hardState, entries, snapshot), "appending to the log", ct);
         Metrics?.OnStorageWrite(entries.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id));
+        // A snapshot from the leader is now in this node's snapshot file: the loop points the core at that copy and then
+        // lets the transport's staging file go (each request's own snapshot, including ones a later one superseded).
+        foreach (var r in _batch) _report(StorageEvent.Persisted(r.Id, ReferenceEquals(r.Snapshot, snapshot) ? stored : null, r.Snapshot));
         _batch.Clear();
     }
 
-    private async Task CompactAsync(CompactRequest request, CancellationToken ct)
+    /// <summary>Makes the hard state durable (the storage compacts only what it knows is committed), then starts writing the snapshot file.</summary>
+    private async Task StartCompactionAsync(CompactRequest request, CancellationToken ct)
     {
         if (request.HardState is { } hs)
             await RetryWhileFullAsync(() => _storage.Save(hs, [], null), "writing the hard state", ct);
+        await DelayAsync(ct);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Streamed off the loop, from the frozen view the replica captured straight into the snapshot file, a buffer at a
+        // time: the loop keeps applying meanwhile, this writer keeps appending, and no size of state needs it in memory.
+        var task = Task.Run(() =>
+        {
+            var prepared = _storage.PrepareSnapshot(request.Metadata, request.WriteData);
+            Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return prepared;
+        }, CancellationToken.None);
+        _preparing = (request, task);
+    }
+
+    private async Task FinishCompactionAsync(CompactRequest request, Task<PreparedSnapshot> preparing)
+    {
         try
         {
-            await DelayAsync(ct);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            // Serialised here, off the loop, from the frozen view the replica captured: the loop keeps applying meanwhile.
-            Snapshot snapshot;
-            try
-            {
-                snapshot = request.TakeSnapshot();
-            }
-            catch (InvalidOperationException ex)
-            {
-                // A state larger than one snapshot array (2 GiB) cannot be serialised yet: keep the whole log and go on
-                // serving (the replica retries later) rather than stop the node, which would fail the same way on restart.
-                _log.LogError("cannot take the snapshot at index {Index}: {Reason}; the log is kept whole", request.Metadata.Index, ex.Message);
-                _report(StorageEvent.Compacted(request.Id, stored: null));
-                return;
-            }
-            _storage.Compact(snapshot);
-            Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            var prepared = await preparing;
+            var snapshot = _storage.Compact(prepared);
             Writable();
+            if (snapshot is null)
+                _log.LogInformation("Snapshot at index {Index} was superseded by a newer one from the leader while it was written", request.Metadata.Index);
             _report(StorageEvent.Compacted(request.Id, snapshot));
         }
         catch (StorageFullException ex)

@@ -274,12 +274,14 @@ public sealed partial class Replica
 
     private void OnReadState(ReadState rs)
     {
+        if (OnBackupReadState(rs)) return;
         if (!_readsByContext.Remove(rs.Context, out var reads)) return;
         _readsAwaitingApply.Add((rs.Index, reads));
     }
 
     private void ServeReadsUpTo(long applied)
     {
+        ServeBackupsUpTo(applied);
         for (var i = 0; i < _readsAwaitingApply.Count;)
         {
             var (index, reads) = _readsAwaitingApply[i];
@@ -307,6 +309,7 @@ public sealed partial class Replica
             foreach (var c in reads)
                 c.Complete(Respond(c.Request, ClientStatus.NotLeader, newLeader) with { Error = "leadership lost; retry" });
         _readsByContext.Clear();
+        FailBackups();
     }
 
     private void FailAllWaiters(string reason)
@@ -325,6 +328,7 @@ public sealed partial class Replica
         _readsAwaitingApply.Clear();
         _readBatch.Clear();
         _awaitingLeader.Clear();
+        FailBackups();
     }
 
     /// <summary>An answer to <paramref name="request"/> carrying the leader hint (the given one, else the leader we know).</summary>

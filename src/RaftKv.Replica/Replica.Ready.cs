@@ -91,12 +91,20 @@ public sealed partial class Replica
     /// The storage writer made persistence request <paramref name="id"/> durable (and, writing in order, every
     /// earlier one): the messages that waited for it leave, and the core learns what is durable.
     /// </summary>
-    public void OnPersisted(long id)
+    public void OnPersisted(long id) => OnPersisted(id, stored: null);
+
+    /// <summary>
+    /// As <see cref="OnPersisted(long)"/>; <paramref name="stored"/> is the leader's snapshot the request carried, as the
+    /// storage now holds it (its data in this node's snapshot file): the core keeps that handle instead of the one the
+    /// transport gave, whose staging file the host may now delete.
+    /// </summary>
+    public void OnPersisted(long id, Snapshot? stored)
     {
         if (!_persisting.TryPeek(out var oldest) || oldest.Id != id)
             throw new InvalidOperationException($"storage reported request {id} durable, but the oldest one under way is {(_persisting.Count > 0 ? oldest.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "none")}");
         _persisting.Dequeue();
         foreach (var ready in oldest.Readies) Durable(ready);
+        if (stored is not null) _raft.Compact(stored);
     }
 
     private void Durable(Ready ready)
@@ -111,12 +119,24 @@ public sealed partial class Replica
 
     private void InstallSnapshot(Snapshot snapshot)
     {
-        _kv.Restore(snapshot.Data);
+        RestoreStateMachine(snapshot);
         _applied?.Restored(snapshot.Metadata);
         _lastSnapshotIndex = snapshot.Metadata.Index;
         _logBytesSinceSnapshot = 0;
         FailWritesUpTo(snapshot.Metadata.Index);
         _log.LogInformation("Installed snapshot at index {Index} term {Term} from the leader", snapshot.Metadata.Index, snapshot.Metadata.Term);
+    }
+
+    /// <summary>
+    /// Rebuilds the state machine from a snapshot's data, streamed from wherever the host keeps it (a file, in a node)
+    /// through a bounded buffer: the snapshot is never whole in memory, only the state built from it is. This reads
+    /// the data on the loop, through the handle the host gave (<see cref="ISnapshotData"/>): a node restoring a
+    /// snapshot has nothing else to serve until it has.
+    /// </summary>
+    private void RestoreStateMachine(Snapshot snapshot)
+    {
+        using var data = snapshot.Data.OpenRead();
+        _kv.Restore(data, snapshot.Data.Length);
     }
 
     /// <summary>

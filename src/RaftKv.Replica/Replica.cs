@@ -59,7 +59,7 @@ public sealed partial class Replica
         _leases = new LeaseClock(options.TicksPerSecond);
         if (state.Snapshot is { } snapshot)
         {
-            _kv.Restore(snapshot.Data);
+            RestoreStateMachine(snapshot);
             _applied?.Restored(snapshot.Metadata);
         }
         _raft = new Raft(options.Raft, state, random);
@@ -174,6 +174,7 @@ public sealed partial class Replica
         if (_stopped) return;
         RetryLeaderWaits();
         StartReads();
+        StartBackups();
         HandleReadies();
         FollowConfiguration();
         if (_transfers.Count > 0) SettleTransfers();

@@ -202,8 +202,19 @@ public sealed class KvStateMachine
     public void Restore(byte[] snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        Restore(new MemoryStream(snapshot, writable: false), snapshot.Length);
+    }
+
+    /// <summary>
+    /// Replaces all state with the snapshot in the next <paramref name="length"/> bytes of <paramref name="snapshot"/>
+    /// (<see cref="KvSnapshotView.WriteTo"/>), read through a bounded buffer: a snapshot of any size, never whole in memory.
+    /// </summary>
+    /// <exception cref="FormatException">The snapshot is corrupted or not a snapshot; the current state is left as it was.</exception>
+    public void Restore(Stream snapshot, long length)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
         // Read and check everything before touching the live state, so a bad snapshot changes nothing.
-        var restored = SnapshotReader.Read(snapshot, MaxSessions);
+        var restored = SnapshotReader.Read(snapshot, length, MaxSessions);
         _data = restored.Data;
         _leases = restored.Leases;
         _sessions = restored.Sessions;

@@ -125,7 +125,7 @@ public sealed class RaftStorage : IDisposable
     }
 
     /// <summary>
-    /// The durable state: hard state, newest snapshot (with its data) or null, and the entries after it in
+    /// The durable state: hard state, newest snapshot (its data a handle on its file, checked but not read into memory) or null, and the entries after it in
     /// index order. Right after <see cref="Open"/> this is what recovery read; later calls read the files again.
     /// </summary>
     public PersistentState Load()
@@ -151,13 +151,17 @@ public sealed class RaftStorage : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The batch breaks a Raft invariant (gap, decreasing term, vote change, overwrite of a committed entry...); nothing was written.</exception>
     /// <exception cref="StorageFullException">The disk is full; nothing was written and nothing changed.</exception>
-    public void Save(HardState? hardState, IReadOnlyList<Entry> entries, Snapshot? snapshot)
+    /// <returns>
+    /// <paramref name="snapshot"/> as now stored, its data in this directory's snapshot file (copied there a buffer at a
+    /// time from wherever <paramref name="snapshot"/>'s data was); null when there was no snapshot.
+    /// </returns>
+    public Snapshot? Save(HardState? hardState, IReadOnlyList<Entry> entries, Snapshot? snapshot)
     {
         ThrowIfUnusable();
         ArgumentNullException.ThrowIfNull(entries);
         if (hardState is null && entries.Count == 0 && snapshot is null)
         {
-            return;
+            return null;
         }
 
         var next = _log.Clone();
@@ -178,15 +182,17 @@ public sealed class RaftStorage : IDisposable
         }
 
         _recovered = null;
+        Snapshot? stored = null;
         if (snapshot is null)
         {
             Append(next, hardState, entries);
         }
         else
         {
-            SaveWithLeaderSnapshot(next, hardState, entries, snapshot);
+            stored = SaveWithLeaderSnapshot(next, hardState, entries, snapshot);
         }
         _log = next;
+        return stored;
     }
 
     /// <summary>
@@ -196,37 +202,123 @@ public sealed class RaftStorage : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The snapshot is not newer than the current one, not committed, or its term does not match the log; nothing changed.</exception>
     /// <exception cref="StorageFullException">The disk is full; nothing changed.</exception>
-    public void Compact(Snapshot snapshot)
+    /// <returns>The snapshot as stored: its data in this directory's snapshot file.</returns>
+    public Snapshot Compact(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Data is null)
+        {
+            throw new ArgumentException("Compact refused, nothing was changed: snapshot has null data", nameof(snapshot));
+        }
+        return Compact(snapshot.Metadata, output =>
+        {
+            using var input = snapshot.Data.OpenRead();
+            input.CopyTo(output, 1 << 20);
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Compact(Snapshot)"/>, the data streamed by <paramref name="writeData"/> straight into the snapshot
+    /// file (the state machine writes its frozen view there a buffer at a time): a snapshot of any size, never in memory.
+    /// </summary>
+    public Snapshot Compact(SnapshotMetadata metadata, Action<Stream> writeData)
     {
         ThrowIfUnusable();
-        ArgumentNullException.ThrowIfNull(snapshot);
-        var problem = CheckNewSnapshot(snapshot, "snapshot");
-        if (problem is null)
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(writeData);
+        if (CheckCompaction(metadata) is { } problem)
         {
-            var (index, term) = (snapshot.Metadata.Index, snapshot.Metadata.Term);
-            if (index > _log.LastIndex)
-            {
-                problem = $"snapshot at index {index} is beyond the last entry {_log.LastIndex}";
-            }
-            else if (index > _log.HardState.Commit)
-            {
-                problem = $"snapshot at index {index} covers entries that are not committed (commit index {_log.HardState.Commit})";
-            }
-            else if (_log.TermAt(index) is { } logTerm && logTerm != term)
-            {
-                problem = $"snapshot says entry {index} has term {term}, the log has term {logTerm}";
-            }
+            throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(metadata));
         }
+        return Compact(PrepareSnapshot(metadata, writeData))
+            ?? throw new InvalidOperationException($"snapshot at index {metadata.Index} was superseded while it was written");
+    }
+
+    /// <summary>
+    /// The slow half of a compaction: writes the snapshot file (temporary file, fsync, rename), its data streamed by
+    /// <paramref name="writeData"/>, without touching the log. It reads and changes nothing else of this storage, so it
+    /// may run on another thread while <see cref="Save"/> goes on appending: a snapshot of a large state, which takes
+    /// seconds to write, then holds up no log write. <see cref="Compact(PreparedSnapshot)"/> makes it the snapshot.
+    /// A crash in between leaves a snapshot file of entries that are committed (the caller made that durable first)
+    /// and still in the log: recovery may start from it or from the one before, with the same result.
+    /// </summary>
+    /// <exception cref="StorageFullException">The disk is full; nothing changed.</exception>
+    public PreparedSnapshot PrepareSnapshot(SnapshotMetadata metadata, Action<Stream> writeData)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(writeData);
+        if (SnapshotFormat.Check(metadata) is { } problem)
+        {
+            throw new ArgumentException($"snapshot refused, nothing was written: {problem}", nameof(metadata));
+        }
+        SnapshotFile file;
+        try
+        {
+            file = SnapshotFormat.Write(_snapshotDirectory, metadata, writeData, _options.Fsync);
+        }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            throw DiskFull(e, $"writing snapshot at index {metadata.Index} to {_snapshotDirectory}");
+        }
+        var offset = SnapshotFormat.HeaderSize(metadata.Config);
+        return new PreparedSnapshot(file, new Snapshot(metadata, new FileSnapshotData(file.Path, offset, file.Length - offset)));
+    }
+
+    /// <summary>
+    /// The quick half of a compaction (<see cref="PrepareSnapshot"/> wrote the file): the snapshot becomes the current
+    /// one and the log it covers is dropped, as <see cref="Compact(Snapshot)"/> does. Returns null, and deletes the file,
+    /// when a newer snapshot (from the leader) was stored meanwhile.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot does not fit the log (beyond it, not committed, another term); its file is deleted.</exception>
+    public Snapshot? Compact(PreparedSnapshot prepared)
+    {
+        ThrowIfUnusable();
+        ArgumentNullException.ThrowIfNull(prepared);
+        var metadata = prepared.Snapshot.Metadata;
+        if (metadata.Index <= _log.BaseIndex)
+        {
+            TryDelete(prepared.File.Path);
+            return null;
+        }
+        if (CheckCompaction(metadata) is { } problem)
+        {
+            TryDelete(prepared.File.Path);
+            throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(prepared));
+        }
+        _recovered = null;
+        _snapshots.RemoveAll(s => s.Path == prepared.File.Path);
+        _snapshots.Add(prepared.File);
+        _snapshots.Sort(SnapshotFile.CompareByPosition);
+        _currentSnapshot = prepared.File;
+        _log.CompactTo(metadata.Index, metadata.Term);
+        DeleteSegmentsCoveredBy(metadata.Index);
+        PruneSnapshots();
+        return prepared.Snapshot;
+    }
+
+    /// <summary>Whether a snapshot at <paramref name="metadata"/> may replace the log before it; null when it may.</summary>
+    private string? CheckCompaction(SnapshotMetadata metadata)
+    {
+        var problem = CheckNewSnapshot(metadata, "snapshot");
         if (problem is not null)
         {
-            throw new ArgumentException($"Compact refused, nothing was changed: {problem}", nameof(snapshot));
+            return problem;
         }
-
-        _recovered = null;
-        _currentSnapshot = WriteSnapshot(snapshot);
-        _log.CompactTo(snapshot.Metadata.Index, snapshot.Metadata.Term);
-        DeleteSegmentsCoveredBy(snapshot.Metadata.Index);
-        PruneSnapshots();
+        var (index, term) = (metadata.Index, metadata.Term);
+        if (index > _log.LastIndex)
+        {
+            return $"snapshot at index {index} is beyond the last entry {_log.LastIndex}";
+        }
+        if (index > _log.HardState.Commit)
+        {
+            return $"snapshot at index {index} covers entries that are not committed (commit index {_log.HardState.Commit})";
+        }
+        if (_log.TermAt(index) is { } logTerm && logTerm != term)
+        {
+            return $"snapshot says entry {index} has term {term}, the log has term {logTerm}";
+        }
+        return null;
     }
 
     public void Dispose()
@@ -260,9 +352,13 @@ public sealed class RaftStorage : IDisposable
         WriteBatch(header, carried, entries);
     }
 
-    private void SaveWithLeaderSnapshot(LogTracker next, HardState? hardState, IReadOnlyList<Entry> entries, Snapshot snapshot)
+    private Snapshot SaveWithLeaderSnapshot(LogTracker next, HardState? hardState, IReadOnlyList<Entry> entries, Snapshot snapshot)
     {
-        var file = WriteSnapshot(snapshot);
+        var (file, stored) = WriteSnapshot(snapshot.Metadata, output =>
+        {
+            using var input = snapshot.Data.OpenRead();
+            input.CopyTo(output, 1 << 20);
+        });
         var carried = hardState ?? (next.HardState == HardState.Empty ? null : next.HardState);
         var header = new SegmentHeader(_nextSequence, snapshot.Metadata.Index + 1, StartsNewLog: true, snapshot.Metadata.Term);
         var obsolete = _segments.ToArray();
@@ -284,6 +380,7 @@ public sealed class RaftStorage : IDisposable
         // The new segment does not continue the old ones (its header says so), so all of them can go.
         DeleteSegments(obsolete.Length);
         PruneSnapshots();
+        return stored;
     }
 
     /// <summary>Encodes the batch into one pooled buffer and makes it durable with one write and one flush.</summary>
@@ -409,21 +506,22 @@ public sealed class RaftStorage : IDisposable
         }
     }
 
-    private SnapshotFile WriteSnapshot(Snapshot snapshot)
+    private (SnapshotFile File, Snapshot Stored) WriteSnapshot(SnapshotMetadata metadata, Action<Stream> writeData)
     {
         SnapshotFile file;
         try
         {
-            file = SnapshotFormat.Write(_snapshotDirectory, snapshot, _options.Fsync);
+            file = SnapshotFormat.Write(_snapshotDirectory, metadata, writeData, _options.Fsync);
         }
         catch (IOException e) when (Durability.IsDiskFull(e))
         {
-            throw DiskFull(e, $"writing snapshot at index {snapshot.Metadata.Index} to {_snapshotDirectory}");
+            throw DiskFull(e, $"writing snapshot at index {metadata.Index} to {_snapshotDirectory}");
         }
         _snapshots.RemoveAll(s => s.Path == file.Path);
         _snapshots.Add(file);
         _snapshots.Sort(SnapshotFile.CompareByPosition);
-        return file;
+        var offset = SnapshotFormat.HeaderSize(metadata.Config);
+        return (file, new Snapshot(metadata, new FileSnapshotData(file.Path, offset, file.Length - offset)));
     }
 
     // ---- compaction ------------------------------------------------------------------------------
@@ -476,15 +574,18 @@ public sealed class RaftStorage : IDisposable
 
     // ---- checks and helpers ----------------------------------------------------------------------
 
-    private string? CheckNewSnapshot(Snapshot snapshot, string what)
+    private string? CheckNewSnapshot(Snapshot snapshot, string what) =>
+        snapshot.Data is null ? "snapshot has null data" : CheckNewSnapshot(snapshot.Metadata, what);
+
+    private string? CheckNewSnapshot(SnapshotMetadata metadata, string what)
     {
-        var problem = SnapshotFormat.Check(snapshot);
+        var problem = SnapshotFormat.Check(metadata);
         if (problem is not null)
         {
             return problem;
         }
-        return snapshot.Metadata.Index <= _log.BaseIndex
-            ? $"{what} at index {snapshot.Metadata.Index} is not newer than the current snapshot at index {_log.BaseIndex}"
+        return metadata.Index <= _log.BaseIndex
+            ? $"{what} at index {metadata.Index} is not newer than the current snapshot at index {_log.BaseIndex}"
             : null;
     }
 

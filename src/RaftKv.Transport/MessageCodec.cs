@@ -35,6 +35,8 @@ public static class MessageCodec
         // null instead of the declared []. Absent means none; an explicit null is refused by the contract.
         if (m.Entries is null) m = m with { Entries = [] };
         Validate(m);
+        // Its data would be missing: a snapshot comes only on a snapshot stream (SnapshotReceiver), never in a peer frame.
+        if (m.Type == MessageType.Snapshot) throw new ProtocolException("peer message: a snapshot travels on a snapshot stream, not in a peer frame");
         return m;
     }
 
@@ -70,7 +72,6 @@ public static class MessageCodec
         if (m.Snapshot is { } snapshot)
         {
             var meta = snapshot.Metadata ?? throw new ProtocolException("peer message: snapshot without metadata");
-            if (snapshot.Data is null) throw new ProtocolException("peer message: snapshot without data");
             RequireNonNegative(meta.Index, "snapshot index");
             RequireNonNegative(meta.Term, "snapshot term");
             var config = meta.Config ?? throw new ProtocolException("peer message: snapshot without config");

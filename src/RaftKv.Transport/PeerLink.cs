@@ -52,6 +52,9 @@ internal sealed class PeerLink
     /// <summary>Snapshot streams started to this peer (see <see cref="SnapshotStreamer"/>).</summary>
     public long SnapshotStreams => _snapshots.Started;
 
+    /// <summary>Snapshot chunk frames written to this peer so far.</summary>
+    public long SnapshotChunks => _snapshots.ChunksSent;
+
     /// <summary>Queues <paramref name="message"/> if the link is up and has room; otherwise counts it as dropped. Never blocks.</summary>
     public void Send(Message message)
     {

@@ -120,6 +120,9 @@ public sealed class PeerSender : IAsyncDisposable
     /// <summary>Snapshot streams started so far, to every current peer (a repeated offer while one is under way starts none).</summary>
     public long SnapshotStreamsStarted => _links.Values.Sum(r => r.Link.SnapshotStreams);
 
+    /// <summary>Snapshot chunk frames written so far, to every current peer: a snapshot travels in bounded pieces.</summary>
+    public long SnapshotChunksSent => _links.Values.Sum(r => r.Link.SnapshotChunks);
+
     /// <summary>Messages written to a peer's connection so far (handed to TCP; not proof of delivery).</summary>
     public long SentMessages => Interlocked.Read(ref _sentRetired) + _links.Values.Concat(_retiring.Values).Sum(r => r.Link.Sent);
 

@@ -14,7 +14,8 @@ namespace RaftKv.Transport;
 /// one frame at a time however large the snapshot is. Only when every byte has arrived and the CRC-64 of all of them
 /// matches the offer is the InstallSnapshot message handed to the node (whose storage then installs it atomically:
 /// temporary file, fsync, rename). A stream that breaks, lies about its length or fails the checksum changes nothing:
-/// the staging file is deleted and the connection closed.
+/// the staging file is deleted and the connection closed. A snapshot that passes is handed on as a handle on its staging
+/// file (<see cref="StagedSnapshotData"/>), never read into memory: no size limit short of the disk.
 /// </summary>
 internal sealed class SnapshotReceiver(int peerId, TransportOptions options, ChannelWriter<Message> inbound, ILogger logger)
 {
@@ -26,48 +27,53 @@ internal sealed class SnapshotReceiver(int peerId, TransportOptions options, Cha
         var directory = SnapshotStaging.Directory(options);
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"from-{peerId}-{index:x16}-{Guid.NewGuid():N}{SnapshotStaging.Suffix}");
-        // DeleteOnClose: whatever happens below, the staging file goes when this method leaves.
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-            FileOptions.Asynchronous | FileOptions.DeleteOnClose);
-        byte[] data;
-        await using (file.ConfigureAwait(false))
+        var staged = new StagedSnapshotData(path, offer.Length);
+        var handedOver = false;
+        try
         {
-            var checksum = new Crc64();
-            long received = 0;
-            while (received < offer.Length)
+            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
             {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                try
+                var checksum = new Crc64();
+                long received = 0;
+                while (received < offer.Length)
                 {
-                    while (received < offer.Length && Frame.TryRead(ref buffer, options.MaxPeerFrameBytes, out var chunk))
+                    var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    var buffer = result.Buffer;
+                    try
                     {
-                        if (received + chunk.Length > offer.Length)
-                            throw new ProtocolException($"snapshot stream from node {peerId}: chunks carry more than the {offer.Length} bytes offered");
-                        foreach (var segment in chunk)
+                        while (received < offer.Length && Frame.TryRead(ref buffer, options.MaxPeerFrameBytes, out var chunk))
                         {
-                            checksum.Append(segment.Span);
-                            await file.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                            if (received + chunk.Length > offer.Length)
+                                throw new ProtocolException($"snapshot stream from node {peerId}: chunks carry more than the {offer.Length} bytes offered");
+                            foreach (var segment in chunk)
+                            {
+                                checksum.Append(segment.Span);
+                                await file.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                            }
+                            received += chunk.Length;
                         }
-                        received += chunk.Length;
                     }
+                    finally
+                    {
+                        reader.AdvanceTo(buffer.Start, buffer.End);
+                    }
+                    if (result.IsCompleted && received < offer.Length)
+                        throw new EndOfStreamException($"snapshot stream closed after {received} of {offer.Length} bytes");
                 }
-                finally
-                {
-                    reader.AdvanceTo(buffer.Start, buffer.End);
-                }
-                if (result.IsCompleted && received < offer.Length)
-                    throw new EndOfStreamException($"snapshot stream closed after {received} of {offer.Length} bytes");
+                if (checksum.GetCurrentHashAsUInt64() != offer.Checksum)
+                    throw new ProtocolException($"snapshot stream from node {peerId}: checksum mismatch over {offer.Length} bytes; snapshot at index {index} discarded");
             }
-            if (checksum.GetCurrentHashAsUInt64() != offer.Checksum)
-                throw new ProtocolException($"snapshot stream from node {peerId}: checksum mismatch over {offer.Length} bytes; snapshot at index {index} discarded");
-            // Until the core takes snapshots from files (issue 9, step 2), it takes them as one array.
-            data = GC.AllocateUninitializedArray<byte>((int)offer.Length);
-            file.Position = 0;
-            await file.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+            TransportLog.SnapshotReceived(logger, index, offer.Length, peerId);
+            // The node restores from the staging file and stores its own copy, then deletes it (StagedSnapshotData.Dispose).
+            await inbound.WriteAsync(message with { Snapshot = message.Snapshot with { Data = staged } }, cancellationToken).ConfigureAwait(false);
+            handedOver = true;
         }
-        TransportLog.SnapshotReceived(logger, index, offer.Length, peerId);
-        await inbound.WriteAsync(message with { Snapshot = message.Snapshot with { Data = data } }, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            // A stream cut off, too long, or failing its checksum leaves nothing behind: the leader sends it again, anew.
+            if (!handedOver) staged.Dispose();
+        }
     }
 
     private async Task<SnapshotOffer> ReadOfferAsync(PipeReader reader, CancellationToken cancellationToken)
@@ -102,8 +108,8 @@ internal sealed class SnapshotReceiver(int peerId, TransportOptions options, Cha
         PeerReceiver.CheckAddressing(peerId, options.NodeId, message);
         if (message.Type != MessageType.Snapshot)
             throw new ProtocolException($"snapshot stream from node {peerId} offers a {message.Type} message");
-        if (offer.Length is < 0 or > int.MaxValue || offer.Length > Array.MaxLength)
-            throw new ProtocolException($"snapshot stream from node {peerId} offers {offer.Length} bytes; this build installs snapshots of at most {Array.MaxLength} bytes");
+        if (offer.Length < 0)
+            throw new ProtocolException($"snapshot stream from node {peerId} offers {offer.Length} bytes");
         return offer with { Message = message };
     }
 }

@@ -82,7 +82,7 @@ public class RaftStepBenchmarks
     {
         foreach (var node in _nodes)
         {
-            if (node.AppliedIndex - (node.FirstIndex - 1) >= CompactEvery) node.Compact([]);
+            if (node.AppliedIndex - (node.FirstIndex - 1) >= CompactEvery) node.Compact(SnapshotBytes.Empty);
         }
     }
 

@@ -55,7 +55,7 @@ public class WalBenchmarks
         if (_nextIndex - 1 - _compactedTo >= CompactEvery)
         {
             _compactedTo = _nextIndex - 1;
-            _storage.Compact(new Snapshot(new SnapshotMetadata(_compactedTo, 1, ClusterConfig.OfVoters(0)), []));
+            _storage.Compact(new Snapshot(new SnapshotMetadata(_compactedTo, 1, ClusterConfig.OfVoters(0)), SnapshotBytes.Empty));
         }
     }
 }

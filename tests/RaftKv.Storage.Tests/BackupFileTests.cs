@@ -30,7 +30,7 @@ public sealed class BackupFileTests : IDisposable
         state.Snapshot.Metadata.Term.Should().Be(4);
         state.Snapshot.Metadata.Config.Voters.Should().Equal(0, 1, 2);
         state.Snapshot.Metadata.Config.AddressOf(2).Should().Be("10.0.0.3:7000");
-        state.Snapshot.Data.Should().Equal("the whole state"u8.ToArray());
+        SnapshotBytes.ReadAll(state.Snapshot.Data).Should().Equal("the whole state"u8.ToArray());
         state.HardState.Commit.Should().Be(250);
         state.HardState.Term.Should().Be(4);
         state.Entries.Should().BeEmpty();

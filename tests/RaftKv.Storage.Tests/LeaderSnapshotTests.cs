@@ -35,7 +35,7 @@ public sealed class LeaderSnapshotTests : IDisposable
 
         state.Snapshot!.Metadata.Index.Should().Be(100);
         state.Snapshot.Metadata.Term.Should().Be(2);
-        state.Snapshot.Data.Should().Equal("leader state"u8.ToArray());
+        RaftKv.Core.SnapshotBytes.ReadAll(state.Snapshot.Data).Should().Equal("leader state"u8.ToArray());
         state.Entries.ShouldEqual(Entries(101, 102, 3));
         state.HardState.Should().Be(Hard(3, 100));
         reopened.Recovery.IsClean.Should().BeTrue();

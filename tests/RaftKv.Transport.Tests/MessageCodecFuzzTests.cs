@@ -136,7 +136,7 @@ public sealed class MessageCodecFuzzTests(ITestOutputHelper output)
                 ? [.. Enumerable.Range(0, random.Next(0, 5)).Select(k => new Entry(index + 1 + k, term, (EntryType)random.Next(3), RandomBytes(random, 40)))]
                 : [],
             Snapshot = type == MessageType.Snapshot
-                ? new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig([0, 1, 2], random.Next(2) == 0 ? [] : [3])), RandomBytes(random, 200))
+                ? new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig([0, 1, 2], random.Next(2) == 0 ? [] : [3])), new SnapshotBytes(RandomBytes(random, 200)))
                 : null,
         };
     }

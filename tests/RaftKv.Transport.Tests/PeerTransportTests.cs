@@ -30,7 +30,10 @@ public sealed class PeerTransportTests(ITestOutputHelper output)
         // The snapshot travels on a stream of its own (SnapshotStreamer), so it may overtake the append or fall behind it.
         var atB = new[] { await b.ReceiveAsync(), await b.ReceiveAsync() };
         atB.Single(m => m.Type == MessageType.Append).Should().BeEquivalentTo(append, o => o.ComparingRecordsByMembers());
-        atB.Single(m => m.Type == MessageType.Snapshot).Should().BeEquivalentTo(snapshot, o => o.ComparingRecordsByMembers());
+        var gotSnapshot = atB.Single(m => m.Type == MessageType.Snapshot);
+        gotSnapshot.Should().BeEquivalentTo(snapshot, o => o.ComparingRecordsByMembers().Excluding(m => m.Snapshot!.Data));
+        SnapshotBytes.ReadAll(gotSnapshot.Snapshot!.Data).Should().Equal(SnapshotBytes.ReadAll(snapshot.Snapshot!.Data));
+        ((IDisposable)gotSnapshot.Snapshot.Data).Dispose();
         (await a.ReceiveAsync()).Should().BeEquivalentTo(reply, o => o.ComparingRecordsByMembers());
         fromA.DroppedMessages.Should().Be(0);
     }

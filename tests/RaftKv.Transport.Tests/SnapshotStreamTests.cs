@@ -46,10 +46,14 @@ public sealed class SnapshotStreamTests : IDisposable
         received.Should().ContainSingle(m => m.Type == MessageType.Heartbeat).Which.Commit.Should().Be(7);
         var got = received.Should().ContainSingle(m => m.Type == MessageType.Snapshot).Subject;
         got.Snapshot!.Metadata.Should().BeEquivalentTo(snapshot.Snapshot!.Metadata, o => o.ComparingRecordsByMembers());
-        got.Snapshot.Data.Should().Equal(data);
+        got.Snapshot.Data.Should().BeOfType<StagedSnapshotData>("the snapshot is handed on as its staging file, never read into memory");
+        SnapshotBytes.ReadAll(got.Snapshot.Data).Should().Equal(data);
         got.Term.Should().Be(snapshot.Term);
         fromA.DroppedMessages.Should().Be(0);
-        Directory.EnumerateFiles(_staging).Should().BeEmpty("the staging file goes once the snapshot is handed on");
+        fromA.SnapshotChunksSent.Should().Be(data.Length / (16 << 10), "the data went in chunks of SnapshotChunkBytes");
+        Directory.EnumerateFiles(_staging).Should().ContainSingle("the staging file stays until the node has stored its own copy");
+        ((IDisposable)got.Snapshot.Data).Dispose();
+        Directory.EnumerateFiles(_staging).Should().BeEmpty("the node lets the staging file go once stored");
     }
 
     [Fact]
@@ -67,7 +71,7 @@ public sealed class SnapshotStreamTests : IDisposable
 
         var got = await b.ReceiveAsync();
         got.Snapshot!.Metadata.Index.Should().Be(500, "the stream under way is finished, not restarted for the newer snapshot");
-        got.Snapshot.Data.Should().Equal(data);
+        SnapshotBytes.ReadAll(got.Snapshot.Data).Should().Equal(data);
     }
 
     [Fact]
@@ -106,7 +110,7 @@ public sealed class SnapshotStreamTests : IDisposable
 
         var got = await b.ReceiveAsync();
         got.Snapshot!.Metadata.Index.Should().Be(11, "the stream that was cut off delivers nothing");
-        got.Snapshot.Data.Should().Equal(data);
+        SnapshotBytes.ReadAll(got.Snapshot.Data).Should().Equal(data);
     }
 
     [Fact]
@@ -128,7 +132,7 @@ public sealed class SnapshotStreamTests : IDisposable
         From = 0,
         To = 1,
         Term = 5,
-        Snapshot = new Snapshot(new SnapshotMetadata(index, 4, new ClusterConfig([0, 1, 2], [])), data),
+        Snapshot = new Snapshot(new SnapshotMetadata(index, 4, new ClusterConfig([0, 1, 2], [])), new SnapshotBytes(data)),
     };
 
     private static async Task<RawConnection> OpenStreamAsync(IPEndPoint endPoint)
@@ -140,5 +144,5 @@ public sealed class SnapshotStreamTests : IDisposable
 
     private static byte[] OfferFrame(Message message, long length, ulong checksum) =>
         RawConnection.FrameOf(JsonSerializer.SerializeToUtf8Bytes(
-            new SnapshotOffer(message with { Snapshot = message.Snapshot! with { Data = [] } }, length, checksum), PeerJsonContext.Default.SnapshotOffer));
+            new SnapshotOffer(message, length, checksum), PeerJsonContext.Default.SnapshotOffer));
 }

@@ -237,6 +237,12 @@ public sealed class RaftLog
     public void Compact(Snapshot snapshot)
     {
         var index = snapshot.Metadata.Index;
+        if (index == SnapshotIndex && Snapshot is { } current && current.Metadata.Term == snapshot.Metadata.Term)
+        {
+            // The same snapshot, stored elsewhere (the leader's, now in this node's storage): keep the new handle.
+            Snapshot = snapshot;
+            return;
+        }
         if (index <= SnapshotIndex) return;
         if (index > Applied) throw new RaftInvariantException($"cannot compact to {index} beyond applied {Applied}");
         if (index > Stabled) throw new RaftInvariantException($"cannot compact to {index} beyond stabled {Stabled}");

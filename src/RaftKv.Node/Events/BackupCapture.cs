@@ -3,8 +3,11 @@ using RaftKv.StateMachine;
 
 namespace RaftKv.Node.Events;
 
-/// <summary>A backup wants the leader's state frozen (<see cref="Replica.Replica.CaptureBackup"/>); null when this node does not lead.</summary>
-public sealed class BackupCapture : NodeEvent
+/// <summary>
+/// A backup wants the leader's state frozen (<see cref="Replica.Replica.RequestBackup"/>: after a ReadIndex round); null
+/// when this node does not lead.
+/// </summary>
+public sealed class BackupCapture : NodeEvent, Replica.Io.IBackupCall
 {
     private readonly TaskCompletionSource<(SnapshotMetadata Metadata, KvSnapshotView View)?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -9,6 +9,12 @@ namespace RaftKv.Replica.Io;
 /// </summary>
 public sealed record CompactRequest(long Id, HardState? HardState, SnapshotMetadata Metadata, RaftKv.StateMachine.KvSnapshotView View)
 {
-    /// <summary>Serialises the view: the snapshot to store. Costs time in proportion to the state; call off the loop.</summary>
-    public Snapshot TakeSnapshot() => new(Metadata, View.Serialize());
+    /// <summary>
+    /// Streams the snapshot's data (the view, serialised) to <paramref name="output"/> through a bounded buffer. Costs time
+    /// in proportion to the state; call off the loop.
+    /// </summary>
+    public void WriteData(Stream output) => View.WriteTo(output);
+
+    /// <summary>The snapshot with its data in one array, for an in-memory storage (tests, the simulator); a node streams with <see cref="WriteData"/>.</summary>
+    public Snapshot TakeSnapshot() => new(Metadata, new SnapshotBytes(View.Serialize()));
 }

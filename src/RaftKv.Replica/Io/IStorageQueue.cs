@@ -7,12 +7,16 @@ namespace RaftKv.Replica.Io;
 /// </summary>
 public interface IStorageQueue
 {
-    /// <summary>Make the request durable (one fsync), retrying while the disk is full; then report <see cref="Replica.OnPersisted"/>.</summary>
+    /// <summary>
+    /// Make the request durable (one fsync), retrying while the disk is full; then report <see cref="Replica.OnPersisted(long, Snapshot?)"/>,
+    /// with the request's snapshot as stored when it carried one.
+    /// </summary>
     void Persist(PersistRequest request);
 
     /// <summary>
-    /// Serialise the snapshot (<see cref="CompactRequest.TakeSnapshot"/>), store it and drop the log it covers; report
-    /// <see cref="Replica.OnCompacted"/> with the stored snapshot, or null when it could not be stored.
+    /// Stream the snapshot (<see cref="CompactRequest.WriteData"/>) into storage and drop the log it covers; report
+    /// <see cref="Replica.OnCompacted"/> with the stored snapshot (its data a handle on what was stored), or null when it
+    /// could not be stored.
     /// </summary>
     void Compact(CompactRequest request);
 }

@@ -4,7 +4,7 @@ namespace RaftKv.StateMachine;
 /// The state machine frozen at one applied index (issue 9: snapshots off the loop). <see cref="KvStateMachine.Capture"/>
 /// takes it on the loop at the cost of copying references, not bytes: every key's record (immutable, so the loop's later
 /// writes replace records instead of changing them), each lease's id and TTL, and a copy of the client sessions (at most
-/// <see cref="KvStateMachine.MaxSessions"/>). <see cref="Serialize"/> then writes the snapshot bytes from it on any
+/// <see cref="KvStateMachine.MaxSessions"/>). <see cref="WriteTo"/> then streams the snapshot bytes from it on any
 /// thread, while the loop keeps applying: the bytes are exactly those <see cref="KvStateMachine.TakeSnapshot"/> would
 /// have given at the moment of the capture.
 /// </summary>
@@ -30,6 +30,17 @@ public sealed class KvSnapshotView
     /// <summary>Oldest first, as the session table expires them.</summary>
     internal SessionImage[] Sessions { get; }
 
-    /// <summary>The snapshot bytes (<see cref="SnapshotLayout"/>). Safe on any thread: the view never changes.</summary>
-    public byte[] Serialize() => SnapshotWriter.Write(this);
+    /// <summary>
+    /// Streams the snapshot bytes (<see cref="SnapshotLayout"/>) to <paramref name="output"/> through a buffer of 64 KiB,
+    /// whatever the size of the state. Safe on any thread: the view never changes.
+    /// </summary>
+    public void WriteTo(Stream output) => SnapshotWriter.Write(this, output);
+
+    /// <summary>The snapshot bytes in one array: for tests and small states (a state past 2 GiB throws; use <see cref="WriteTo"/>).</summary>
+    public byte[] Serialize()
+    {
+        using var memory = new MemoryStream();
+        WriteTo(memory);
+        return memory.ToArray();
+    }
 }

@@ -6,36 +6,91 @@ using System.Text.Unicode;
 namespace RaftKv.StateMachine;
 
 /// <summary>
-/// Reads and checks a snapshot in the <see cref="SnapshotLayout"/> format. The checksum catches
-/// corruption; the structural checks after it (lengths, key order, valid UTF-8 and JSON, session
-/// order) catch anything else, so a snapshot that passes restores to a state that Apply could have built.
+/// Reads and checks a snapshot in the <see cref="SnapshotLayout"/> format from a stream, through a buffer that holds one
+/// field at a time (64 KiB, or one value when a value is larger): however large the snapshot, the memory it takes beyond
+/// the state being built is bounded. The structural checks (lengths, key order, valid UTF-8 and JSON, session order)
+/// run as the bytes arrive and the checksum over all of them at the end, so a snapshot that passes restores to a state
+/// that Apply could have built, and one that fails changes nothing (the caller swaps the state in only afterwards).
+/// When a structural check fails and the checksum does not match either, the checksum is what is reported.
 /// </summary>
-internal ref struct SnapshotReader
+internal sealed class SnapshotReader
 {
-    private readonly ReadOnlySpan<byte> _data;
-    private int _at;
+    private const int BufferBytes = 64 * 1024;
 
-    private SnapshotReader(ReadOnlySpan<byte> data) => _data = data;
+    private readonly Stream _stream;
+
+    /// <summary>Bytes before the trailing checksum.</summary>
+    private readonly long _bodyLength;
+    private readonly XxHash3 _hash = new();
+    private byte[] _buffer = new byte[BufferBytes];
+    private int _start;
+    private int _end;
+
+    /// <summary>Body bytes read from the stream (and hashed) so far.</summary>
+    private long _filled;
+
+    private SnapshotReader(Stream stream, long bodyLength)
+    {
+        _stream = stream;
+        _bodyLength = bodyLength;
+    }
+
+    /// <summary>The offset of the next byte to parse.</summary>
+    private long Position => _filled - (_end - _start);
 
     /// <exception cref="FormatException">The bytes are not a valid snapshot.</exception>
-    public static RestoredState Read(ReadOnlySpan<byte> snapshot, int sessionCapacity)
+    public static RestoredState Read(ReadOnlySpan<byte> snapshot, int sessionCapacity) =>
+        Read(new MemoryStream(snapshot.ToArray(), writable: false), snapshot.Length, sessionCapacity);
+
+    /// <summary>Reads <paramref name="length"/> bytes of snapshot from <paramref name="stream"/>.</summary>
+    /// <exception cref="FormatException">The bytes are not a valid snapshot.</exception>
+    public static RestoredState Read(Stream stream, long length, int sessionCapacity)
     {
-        if (snapshot.Length < SnapshotLayout.HeaderBytes + 4 + 4 + SnapshotLayout.ChecksumBytes)
-            throw new FormatException($"snapshot is too short ({snapshot.Length} bytes)");
-        if (!snapshot.StartsWith(SnapshotLayout.Magic))
+        if (length < SnapshotLayout.HeaderBytes + 4 + 4 + SnapshotLayout.ChecksumBytes)
+            throw new FormatException($"snapshot is too short ({length} bytes)");
+        var reader = new SnapshotReader(stream, length - SnapshotLayout.ChecksumBytes);
+        if (!reader.Take(SnapshotLayout.Magic.Length).SequenceEqual(SnapshotLayout.Magic))
             throw new FormatException("not a state machine snapshot (bad magic)");
+        RestoredState state;
+        try
+        {
+            state = reader.ReadBody(sessionCapacity);
+        }
+        catch (FormatException) when (!reader.RestMatchesChecksum())
+        {
+            throw ChecksumMismatch();
+        }
+        if (!reader.RestMatchesChecksum()) throw ChecksumMismatch();
+        return state;
+    }
 
-        var body = snapshot[..^SnapshotLayout.ChecksumBytes];
-        var stored = BinaryPrimitives.ReadUInt64LittleEndian(snapshot[^SnapshotLayout.ChecksumBytes..]);
-        if (stored != XxHash3.HashToUInt64(body))
-            throw new FormatException("snapshot checksum does not match: the snapshot is corrupted");
+    private static FormatException ChecksumMismatch() => new("snapshot checksum does not match: the snapshot is corrupted");
 
-        return new SnapshotReader(body).ReadBody(sessionCapacity);
+    /// <summary>Hashes whatever of the body is still unread, then compares with the stored checksum.</summary>
+    private bool RestMatchesChecksum()
+    {
+        try
+        {
+            while (_filled < _bodyLength)
+            {
+                var n = _stream.Read(_buffer, 0, (int)Math.Min(_buffer.Length, _bodyLength - _filled));
+                if (n == 0) return false;
+                _hash.Append(_buffer.AsSpan(0, n));
+                _filled += n;
+            }
+            _start = _end = 0;
+            Span<byte> stored = stackalloc byte[SnapshotLayout.ChecksumBytes];
+            _stream.ReadExactly(stored);
+            return BinaryPrimitives.ReadUInt64LittleEndian(stored) == _hash.GetCurrentHashAsUInt64();
+        }
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
     }
 
     private RestoredState ReadBody(int sessionCapacity)
     {
-        _at = SnapshotLayout.Magic.Length;
         var version = BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
         if (version is not (SnapshotLayout.Version or SnapshotLayout.VersionWithClientIds or SnapshotLayout.VersionWithoutRevisions))
             throw new FormatException($"snapshot version {version} is not supported (expected {SnapshotLayout.Version})");
@@ -87,7 +142,7 @@ internal ref struct SnapshotReader
         if (version != SnapshotLayout.Version)
         {
             SkipClientIdSessions();
-            if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
+            if (Position != _bodyLength) throw Bad($"{_bodyLength - Position} unexpected bytes after the sessions");
             return new RestoredState(appliedIndex, data, leases, sessions);
         }
 
@@ -116,7 +171,7 @@ internal ref struct SnapshotReader
             sessions.Add(id, seq, (flags & SnapshotLayout.FoundFlag) != 0, value, lastIndex);
         }
 
-        if (_at != _data.Length) throw Bad($"{_data.Length - _at} unexpected bytes after the sessions");
+        if (Position != _bodyLength) throw Bad($"{_bodyLength - Position} unexpected bytes after the sessions");
         return new RestoredState(appliedIndex, data, leases, sessions);
     }
 
@@ -138,13 +193,50 @@ internal ref struct SnapshotReader
         }
     }
 
+    /// <summary>The next <paramref name="length"/> bytes; valid until the next call.</summary>
     private ReadOnlySpan<byte> Take(int length)
     {
-        if (length < 0 || length > _data.Length - _at)
+        if (length < 0 || length > _bodyLength - Position)
             throw Bad($"a field of {length} bytes runs past the end");
-        var slice = _data.Slice(_at, length);
-        _at += length;
+        if (_end - _start < length) Fill(length);
+        var slice = _buffer.AsSpan(_start, length);
+        _start += length;
         return slice;
+    }
+
+    /// <summary>Reads (and hashes) body bytes until <paramref name="need"/> unread ones are in the buffer.</summary>
+    private void Fill(int need)
+    {
+        var unread = _end - _start;
+        if (need > _buffer.Length)
+        {
+            var bigger = new byte[need];
+            _buffer.AsSpan(_start, unread).CopyTo(bigger);
+            _buffer = bigger;
+        }
+        else
+        {
+            _buffer.AsSpan(_start, unread).CopyTo(_buffer);
+        }
+        _start = 0;
+        _end = unread;
+        while (_end < need)
+        {
+            var n = _stream.Read(_buffer, _end, (int)Math.Min(_buffer.Length - _end, _bodyLength - _filled));
+            if (n == 0) throw Bad("the stream ends before the snapshot does");
+            _hash.Append(_buffer.AsSpan(_end, n));
+            _end += n;
+            _filled += n;
+        }
+        // A large value needed a larger buffer once; go back to the usual size for what follows.
+        if (_buffer.Length > BufferBytes && _end - _start <= BufferBytes && need <= BufferBytes)
+        {
+            var usual = new byte[BufferBytes];
+            _buffer.AsSpan(_start, _end - _start).CopyTo(usual);
+            _end -= _start;
+            _start = 0;
+            _buffer = usual;
+        }
     }
 
     private long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
@@ -155,7 +247,7 @@ internal ref struct SnapshotReader
     {
         var count = ReadLength();
         // Bounding the count by the bytes left keeps a bad count from allocating a huge table.
-        if (count < 0 || count > (_data.Length - _at) / minRecordBytes)
+        if (count < 0 || count > (_bodyLength - Position) / minRecordBytes)
             throw Bad($"{what} count {count} does not fit in the snapshot");
         return count;
     }
@@ -175,5 +267,5 @@ internal ref struct SnapshotReader
         return bytes.ToArray();
     }
 
-    private readonly FormatException Bad(string reason) => new($"snapshot is invalid at offset {_at}: {reason}");
+    private FormatException Bad(string reason) => new($"snapshot is invalid at offset {Position}: {reason}");
 }

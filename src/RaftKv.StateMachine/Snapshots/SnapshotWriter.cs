@@ -4,92 +4,138 @@ using System.Text;
 
 namespace RaftKv.StateMachine;
 
-/// <summary>Writes a <see cref="KvSnapshotView"/> in the <see cref="SnapshotLayout"/> format, into one exactly sized array.</summary>
-internal static class SnapshotWriter
+/// <summary>
+/// Writes a <see cref="KvSnapshotView"/> in the <see cref="SnapshotLayout"/> format to a stream, through one buffer of
+/// <see cref="BufferBytes"/>: memory stays bounded by the buffer whatever the size of the state (issue 9: no whole
+/// snapshot in memory, no 2 GiB limit). Values larger than the buffer go to the stream directly.
+/// </summary>
+internal sealed class SnapshotWriter
 {
-    public static byte[] Write(KvSnapshotView view)
+    public const int BufferBytes = 64 * 1024;
+
+    private readonly Stream _output;
+    private readonly XxHash3 _hash = new();
+    private readonly byte[] _buffer = new byte[BufferBytes];
+    private int _used;
+
+    private SnapshotWriter(Stream output) => _output = output;
+
+    /// <summary>Writes the whole snapshot of <paramref name="view"/> to <paramref name="output"/> and flushes it.</summary>
+    public static void Write(KvSnapshotView view, Stream output)
     {
-        var appliedIndex = view.AppliedIndex;
-        var entries = view.Entries;
-        var leases = view.Leases;
-        var sessionList = view.Sessions;
-
-        long size = SnapshotLayout.HeaderBytes + 4 + 4 + 4 + SnapshotLayout.ChecksumBytes + (long)leases.Length * SnapshotLayout.LeaseRecordBytes;
-        foreach (var (key, record) in entries)
-            size += 4 + Encoding.UTF8.GetByteCount(key) + 4 + record.Value.Length + SnapshotLayout.KeyRevisionBytes;
-        foreach (var s in sessionList)
-            size += 8 + 8 + 8 + 1 + (s.Value is null ? 0 : 4 + s.Value.Length);
-        if (size > Array.MaxLength)
-            throw new InvalidOperationException($"the state needs {size} bytes, more than one snapshot array can hold");
-
-        var buffer = GC.AllocateUninitializedArray<byte>((int)size);
-        var span = buffer.AsSpan();
-        var at = 0;
-
-        SnapshotLayout.Magic.CopyTo(span);
-        at += SnapshotLayout.Magic.Length;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], SnapshotLayout.Version);
-        at += 4;
-        BinaryPrimitives.WriteInt64LittleEndian(span[at..], appliedIndex);
-        at += 8;
-
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], entries.Length);
-        at += 4;
-        foreach (var (key, record) in entries)
-        {
-            at = WriteString(span, at, key);
-            at = WriteBytes(span, at, record.Value);
-            at = WriteInt64(span, at, record.CreateRevision);
-            at = WriteInt64(span, at, record.ModRevision);
-            at = WriteInt64(span, at, record.Version);
-            at = WriteInt64(span, at, record.Lease);
-        }
-
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], leases.Length);
-        at += 4;
-        foreach (var lease in leases)
-        {
-            at = WriteInt64(span, at, lease.Id);
-            at = WriteInt64(span, at, lease.TtlSeconds);
-        }
-
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], sessionList.Length);
-        at += 4;
-        foreach (var s in sessionList)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Id);
-            at += 8;
-            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.Seq);
-            at += 8;
-            BinaryPrimitives.WriteInt64LittleEndian(span[at..], s.LastIndex);
-            at += 8;
-            span[at++] = (byte)((s.Found ? SnapshotLayout.FoundFlag : 0) | (s.Value is null ? 0 : SnapshotLayout.HasValueFlag));
-            if (s.Value is not null) at = WriteBytes(span, at, s.Value);
-        }
-
-        BinaryPrimitives.WriteUInt64LittleEndian(span[at..], XxHash3.HashToUInt64(span[..at]));
-        at += SnapshotLayout.ChecksumBytes;
-        if (at != buffer.Length) throw new InvalidOperationException($"snapshot size miscounted: wrote {at} of {buffer.Length} bytes");
-        return buffer;
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(output);
+        new SnapshotWriter(output).WriteAll(view);
     }
 
-    private static int WriteInt64(Span<byte> span, int at, long value)
+    private void WriteAll(KvSnapshotView view)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(span[at..], value);
-        return at + 8;
+        Put(SnapshotLayout.Magic);
+        PutUInt32(SnapshotLayout.Version);
+        PutInt64(view.AppliedIndex);
+
+        PutInt32(view.Entries.Length);
+        foreach (var (key, record) in view.Entries)
+        {
+            PutString(key);
+            PutBytes(record.Value);
+            PutInt64(record.CreateRevision);
+            PutInt64(record.ModRevision);
+            PutInt64(record.Version);
+            PutInt64(record.Lease);
+        }
+
+        PutInt32(view.Leases.Length);
+        foreach (var lease in view.Leases)
+        {
+            PutInt64(lease.Id);
+            PutInt64(lease.TtlSeconds);
+        }
+
+        PutInt32(view.Sessions.Length);
+        foreach (var s in view.Sessions)
+        {
+            PutInt64(s.Id);
+            PutInt64(s.Seq);
+            PutInt64(s.LastIndex);
+            Put([(byte)((s.Found ? SnapshotLayout.FoundFlag : 0) | (s.Value is null ? 0 : SnapshotLayout.HasValueFlag))]);
+            if (s.Value is not null) PutBytes(s.Value);
+        }
+
+        FlushBuffer();
+        Span<byte> checksum = stackalloc byte[SnapshotLayout.ChecksumBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, _hash.GetCurrentHashAsUInt64());
+        _output.Write(checksum);
+        _output.Flush();
     }
 
-    private static int WriteString(Span<byte> span, int at, string text)
+    private void PutInt32(int value)
     {
-        var length = Encoding.UTF8.GetBytes(text, span[(at + 4)..]);
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], length);
-        return at + 4 + length;
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        Put(bytes);
     }
 
-    private static int WriteBytes(Span<byte> span, int at, byte[] bytes)
+    private void PutUInt32(uint value)
     {
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], bytes.Length);
-        bytes.CopyTo(span[(at + 4)..]);
-        return at + 4 + bytes.Length;
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        Put(bytes);
+    }
+
+    private void PutInt64(long value)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
+        Put(bytes);
+    }
+
+    private void PutString(string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        PutInt32(length);
+        if (length > BufferBytes)
+        {
+            Put(Encoding.UTF8.GetBytes(text));
+            return;
+        }
+        if (BufferBytes - _used < length) FlushBuffer();
+        Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_used));
+        _hash.Append(_buffer.AsSpan(_used, length));
+        _used += length;
+    }
+
+    private void PutBytes(byte[] bytes)
+    {
+        PutInt32(bytes.Length);
+        Put(bytes);
+    }
+
+    private void Put(ReadOnlySpan<byte> bytes)
+    {
+        _hash.Append(bytes);
+        if (bytes.Length <= BufferBytes - _used)
+        {
+            bytes.CopyTo(_buffer.AsSpan(_used));
+            _used += bytes.Length;
+            return;
+        }
+        FlushBuffer();
+        if (bytes.Length <= BufferBytes)
+        {
+            bytes.CopyTo(_buffer);
+            _used = bytes.Length;
+        }
+        else
+        {
+            _output.Write(bytes);
+        }
+    }
+
+    private void FlushBuffer()
+    {
+        if (_used == 0) return;
+        _output.Write(_buffer, 0, _used);
+        _used = 0;
     }
 }

@@ -18,7 +18,19 @@ public static class BackupFile
         return SnapshotFormat.WriteTo(path, snapshot, fsync: true).Length;
     }
 
-    /// <summary>Reads and verifies a backup. Throws <see cref="CorruptLogException"/> naming the file when it is damaged or not a snapshot.</summary>
+    /// <summary>
+    /// Writes a backup to <paramref name="path"/> (temporary file, fsync, rename), its data streamed by
+    /// <paramref name="writeData"/> a buffer at a time; returns its size in bytes.
+    /// </summary>
+    public static long Write(string path, SnapshotMetadata metadata, Action<Stream> writeData)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(writeData);
+        if (SnapshotFormat.Check(metadata) is { } problem) throw new ArgumentException(problem, nameof(metadata));
+        return SnapshotFormat.WriteTo(path, metadata, writeData, fsync: true).Length;
+    }
+
+    /// <summary>Verifies a backup; the snapshot's data stays in the file (read it with its OpenRead). Throws <see cref="CorruptLogException"/> naming the file when it is damaged or not a snapshot.</summary>
     public static Snapshot Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

@@ -17,7 +17,9 @@ namespace RaftKv.Storage.Snapshots;
 /// | data
 /// </code>
 /// Files are written under a temporary name, fsynced, renamed and the directory fsynced, so a snapshot
-/// file either exists whole or not at all; the checksums catch later damage.
+/// file either exists whole or not at all; the checksums catch later damage. The data is streamed in and out
+/// (<see cref="FileSnapshotData"/>): no snapshot is ever read or written whole in memory, and none has a size
+/// limit short of the disk.
 /// </summary>
 internal static class SnapshotFormat
 {
@@ -26,36 +28,55 @@ internal static class SnapshotFormat
     private const int FixedHeaderSize = 8 + 4 + 8 + 8 + 4 + 4 + 8 + 4 + 4;
     private const int MaxMembers = 4096;
 
+    /// <summary>How many bytes are read at a time to check a data section's CRC-32C.</summary>
+    private const int CheckBufferBytes = 1 << 20;
+
     /// <summary>Writes <paramref name="snapshot"/> durably into <paramref name="directory"/> and returns the file.</summary>
-    public static SnapshotFile Write(string directory, Snapshot snapshot, bool fsync)
+    public static SnapshotFile Write(string directory, Snapshot snapshot, bool fsync) =>
+        Write(directory, snapshot.Metadata, CopyFrom(snapshot.Data), fsync);
+
+    /// <summary>
+    /// Writes a snapshot durably into <paramref name="directory"/>, its data streamed by <paramref name="writeData"/>
+    /// (which must not dispose the stream), and returns the file.
+    /// </summary>
+    public static SnapshotFile Write(string directory, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync)
     {
-        var metadata = snapshot.Metadata;
         var path = Path.Combine(directory, SnapshotFile.FileName(metadata.Term, metadata.Index));
-        return WriteTo(path, snapshot, fsync);
+        return WriteTo(path, metadata, writeData, fsync);
     }
 
     /// <summary>Writes <paramref name="snapshot"/> durably to <paramref name="path"/> (temporary file, fsync, rename).</summary>
-    public static SnapshotFile WriteTo(string path, Snapshot snapshot, bool fsync)
+    public static SnapshotFile WriteTo(string path, Snapshot snapshot, bool fsync) =>
+        WriteTo(path, snapshot.Metadata, CopyFrom(snapshot.Data), fsync);
+
+    /// <summary>
+    /// Writes a snapshot durably to <paramref name="path"/> (temporary file, fsync, rename), streaming its data from
+    /// <paramref name="writeData"/>: the header's place is left empty, the data follows with its length and CRC-32C
+    /// counted on the way, and the header is written last. Memory stays bounded whatever the size of the data.
+    /// </summary>
+    public static SnapshotFile WriteTo(string path, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync)
     {
-        var metadata = snapshot.Metadata;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = path + SnapshotFile.TemporarySuffix;
         var headerSize = HeaderSize(metadata.Config);
         var header = ArrayPool<byte>.Shared.Rent(headerSize);
+        long dataLength;
         try
         {
-            WriteHeader(header.AsSpan(0, headerSize), metadata, snapshot.Data);
             try
             {
                 using var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-                // One gathered write: header and data without copying the data.
-                RandomAccess.Write(handle, [header.AsMemory(0, headerSize), snapshot.Data], 0);
+                var data = new ChecksummingWriteStream(handle, headerSize, fsync ? temporary : null);
+                writeData(data);
+                dataLength = data.Written;
+                WriteHeader(header.AsSpan(0, headerSize), metadata, dataLength, data.Crc);
+                RandomAccess.Write(handle, header.AsSpan(0, headerSize), 0);
                 if (fsync)
                 {
                     Durability.FlushFile(handle, temporary);
                 }
             }
-            catch (IOException)
+            catch
             {
                 TryDelete(temporary);
                 throw;
@@ -70,8 +91,15 @@ internal static class SnapshotFormat
         {
             ArrayPool<byte>.Shared.Return(header);
         }
-        return new SnapshotFile(path, metadata.Index, metadata.Term, headerSize + (long)snapshot.Data.Length);
+        return new SnapshotFile(path, metadata.Index, metadata.Term, headerSize + dataLength);
     }
+
+    /// <summary>Copies the contents of <paramref name="data"/> into a stream, a buffer at a time.</summary>
+    private static Action<Stream> CopyFrom(ISnapshotData data) => output =>
+    {
+        using var input = data.OpenRead();
+        input.CopyTo(output, CheckBufferBytes);
+    };
 
     /// <summary>Reads and verifies a snapshot file; throws <see cref="InvalidDataException"/> saying what is wrong.</summary>
     public static Snapshot Read(SnapshotFile file) => Read(file.Path, file);
@@ -162,27 +190,44 @@ internal static class SnapshotFormat
         var headerSize = span.Length;
         var dataLength = BinaryPrimitives.ReadInt64LittleEndian(tail);
         var dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(tail[8..]);
-        if (dataLength < 0 || headerSize + dataLength != length || dataLength > Array.MaxLength)
+        if (dataLength < 0 || headerSize + dataLength != length)
         {
             throw new InvalidDataException($"header says {dataLength} data bytes but the file has {length - headerSize} after the header");
         }
-        var data = GC.AllocateUninitializedArray<byte>((int)dataLength);
-        if (RandomAccess.Read(handle, data, headerSize) != data.Length)
+        // The data is checked here, a buffer at a time, and then left in the file: whoever needs it streams it from there.
+        var buffer = ArrayPool<byte>.Shared.Rent(CheckBufferBytes);
+        try
         {
-            throw new InvalidDataException("file ends inside the snapshot data");
+            uint crc = 0;
+            for (long offset = 0; offset < dataLength;)
+            {
+                var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(CheckBufferBytes, dataLength - offset)), headerSize + offset);
+                if (n == 0)
+                {
+                    throw new InvalidDataException("file ends inside the snapshot data");
+                }
+                crc = Crc32C.Append(crc, buffer.AsSpan(0, n));
+                offset += n;
+            }
+            if (crc != dataCrc)
+            {
+                throw new InvalidDataException("snapshot data checksum mismatch");
+            }
         }
-        if (Crc32C.Compute(data) != dataCrc)
+        finally
         {
-            throw new InvalidDataException("snapshot data checksum mismatch");
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        return new Snapshot(new SnapshotMetadata(index, term, new ClusterConfig(voters, learners) { Addresses = addresses }), data);
+        var metadata = new SnapshotMetadata(index, term, new ClusterConfig(voters, learners) { Addresses = addresses });
+        return new Snapshot(metadata, new FileSnapshotData(path, headerSize, dataLength));
     }
 
-    private static int HeaderSize(ClusterConfig config) =>
+    /// <summary>Where the data starts in a snapshot file of this configuration.</summary>
+    public static int HeaderSize(ClusterConfig config) =>
         FixedHeaderSize + 4 * (config.Voters.Length + config.Learners.Length) + 4 +
         config.Addresses.Sum(a => 8 + Encoding.UTF8.GetByteCount(a.Value));
 
-    private static void WriteHeader(Span<byte> header, SnapshotMetadata metadata, byte[] data)
+    private static void WriteHeader(Span<byte> header, SnapshotMetadata metadata, long dataLength, uint dataCrc)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], FormatVersion);
@@ -208,8 +253,8 @@ internal static class SnapshotFormat
             BinaryPrimitives.WriteInt32LittleEndian(header[(position + 4)..], size);
             position += 8 + size;
         }
-        BinaryPrimitives.WriteInt64LittleEndian(header[position..], data.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 8)..], Crc32C.Compute(data));
+        BinaryPrimitives.WriteInt64LittleEndian(header[position..], dataLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 8)..], dataCrc);
         BinaryPrimitives.WriteUInt32LittleEndian(header[(position + 12)..], Crc32C.Compute(header[..(position + 12)]));
     }
 
@@ -236,12 +281,15 @@ internal static class SnapshotFormat
     }
 
     /// <summary>Checks a snapshot handed in by the caller; null when it can be stored.</summary>
-    public static string? Check(Snapshot snapshot)
+    public static string? Check(Snapshot snapshot) =>
+        snapshot.Data is null ? "snapshot has null data" : Check(snapshot.Metadata);
+
+    /// <summary>Checks the metadata of a snapshot to be stored; null when it can be.</summary>
+    public static string? Check(SnapshotMetadata? metadata)
     {
-        var metadata = snapshot.Metadata;
-        if (metadata is null || snapshot.Data is null || metadata.Config is null || metadata.Config.Voters is null || metadata.Config.Learners is null)
+        if (metadata is null || metadata.Config is null || metadata.Config.Voters is null || metadata.Config.Learners is null)
         {
-            return "snapshot has null metadata, data or configuration";
+            return "snapshot has null metadata or configuration";
         }
         if (metadata.Index < 1 || metadata.Term < 1)
         {

@@ -243,7 +243,7 @@ public sealed class ReplicaRules
 
         var snapshot = request.TakeSnapshot();
         var restored = new RaftKv.StateMachine.KvStateMachine();
-        restored.Restore(snapshot.Data);
+        restored.Restore(SnapshotBytes.ReadAll(snapshot.Data));
         restored.AppliedIndex.Should().Be(capturedAt);
         restored.TryGet("later", out _).Should().BeFalse("the view is frozen at its capture");
         restored.TryGet("k1", out var k1).Should().BeTrue();

@@ -11,7 +11,7 @@ public sealed class SnapshotRules
         From = 2,
         To = 1,
         Term = messageTerm,
-        Snapshot = new Snapshot(new SnapshotMetadata(index, term, ClusterConfig.OfVoters(Three)), TestNode.EncodeState(["s"])),
+        Snapshot = new Snapshot(new SnapshotMetadata(index, term, ClusterConfig.OfVoters(Three)), new SnapshotBytes(TestNode.EncodeState(["s"]))),
     };
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class TestNode
         {
             InstalledSnapshots.Add(snapshot);
             State.Clear();
-            State.AddRange(DecodeState(snapshot.Data));
+            State.AddRange(DecodeState(SnapshotBytes.ReadAll(snapshot.Data)));
         }
         foreach (var e in ready.CommittedEntries)
         {
@@ -58,7 +58,7 @@ public sealed class TestNode
     /// <summary>Takes a snapshot of the state machine at the applied index and compacts the log (and the disk) up to it.</summary>
     public Snapshot Compact()
     {
-        var snapshot = Raft.Compact(EncodeState(State));
+        var snapshot = Raft.Compact(new SnapshotBytes(EncodeState(State)));
         Storage.Compact(snapshot);
         return snapshot;
     }
@@ -70,7 +70,7 @@ public sealed class TestNode
         AppliedEntries.Clear();
         ReadStates.Clear();
         State.Clear();
-        if (Storage.Snapshot is { } snapshot) State.AddRange(DecodeState(snapshot.Data));
+        if (Storage.Snapshot is { } snapshot) State.AddRange(DecodeState(SnapshotBytes.ReadAll(snapshot.Data)));
     }
 
     public static byte[] EncodeState(IEnumerable<string> commands) => Encoding.UTF8.GetBytes(string.Join('\n', commands));

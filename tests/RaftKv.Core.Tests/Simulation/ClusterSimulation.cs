@@ -391,7 +391,7 @@ public sealed partial class ClusterSimulation
     private void CheckSnapshotIsOfItsIndex(SimNode node, Snapshot snapshot)
     {
         var probe = new RaftKv.StateMachine.KvStateMachine(_s.MaxSessions);
-        probe.Restore(snapshot.Data);
+        probe.Restore(SnapshotBytes.ReadAll(snapshot.Data));
         if (probe.AppliedIndex != snapshot.Metadata.Index)
             throw new InvariantViolationException("Snapshot point in time",
                 $"node {node.Id}'s snapshot at index {snapshot.Metadata.Index} holds state applied through {probe.AppliedIndex}");

@@ -28,7 +28,7 @@ public static class Fixtures
         Encoding.UTF8.GetBytes($"entry {index} of term {term}" + new string('.', padding));
 
     public static Snapshot Snapshot(long index, long term, string data = "state") =>
-        new(new SnapshotMetadata(index, term, ClusterConfig.OfVoters(0, 1, 2)), Encoding.UTF8.GetBytes(data));
+        new(new SnapshotMetadata(index, term, ClusterConfig.OfVoters(0, 1, 2)), new SnapshotBytes(Encoding.UTF8.GetBytes(data)));
 
     public static HardState Hard(long term, long commit, int vote = Node) => new(term, vote, commit);
 
