@@ -58,7 +58,7 @@ public sealed partial class ClusterSimulation
     };
 
     /// <summary>The size of a snapshot as its stream announces it (the one place that knows how a snapshot holds its data).</summary>
-    private static long SnapshotBytes(Snapshot snapshot) => snapshot.Data.LongLength;
+    private static long StreamLength(Snapshot snapshot) => snapshot.Data.Length;
 
     /// <summary>A node's compaction threshold for one incarnation: fixed, or drawn anew at every boot (compaction at random points).</summary>
     private long CompactionThreshold() =>
@@ -84,7 +84,7 @@ public sealed partial class ClusterSimulation
         }
         if (m.To >= _nodes.Count) return; // no such peer: nothing to dial
         var receiver = _nodes[m.To];
-        var stream = new SimSnapshotTransfer(++_nextStream, m, sender.Incarnation, receiver.Incarnation, SnapshotBytes(m.Snapshot!)) { Started = _now };
+        var stream = new SimSnapshotTransfer(++_nextStream, m, sender.Incarnation, receiver.Incarnation, StreamLength(m.Snapshot!)) { Started = _now };
         _streams[key] = stream;
         _streamsStarted++;
         _largestSnapshot = Math.Max(_largestSnapshot, stream.Bytes);
@@ -303,7 +303,7 @@ public sealed partial class ClusterSimulation
     /// <summary>The least time a stream of <paramref name="bytes"/> takes on this run's links.</summary>
     private long TransferTime(long bytes) => (bytes / Snap.ChunkBytes + 1) * Snap.ChunkTime + _s.MaxMessageDelay;
 
-    private long LargestSnapshotHeld() => _nodes.Select(n => n.Core?.LatestSnapshot is { } s ? SnapshotBytes(s) : 0).DefaultIfEmpty(0).Max();
+    private long LargestSnapshotHeld() => _nodes.Select(n => n.Core?.LatestSnapshot is { } s ? StreamLength(s) : 0).DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// Clients stopped: the cluster must converge in 40 election timeouts, plus the time a follower may need to wait out
