@@ -69,6 +69,7 @@ public sealed partial class ClusterSimulation
         if (node.IsUp && node.Replica!.StateMachine.AppliedIndex != meta.Index)
             throw new InvariantViolationException("Apply", $"node {node.Id} restored a snapshot of index {meta.Index} holding state of index {node.Replica.StateMachine.AppliedIndex}");
         if (node.IsUp) _snapshotsInstalled++;
+        if (node.IsUp && node.Id == _laggingNode) _laggingFollowerInstalls++;
         Trace($"node {node.Id} restored snapshot", $"index {meta.Index} term {meta.Term}");
     }
 
@@ -147,9 +148,10 @@ public sealed partial class ClusterSimulation
         var why = "clients have not all completed an operation since the heal";
         if (!_clientsStopped)
         {
-            if (_clients.All(c => c.CompletedAfterHeal > 0))
+            if (_clients.All(c => c.CompletedAfterHeal > 0) && _now >= _writesEndAt)
             {
                 _clientsStopped = true;
+                AllowForSnapshotTransfers();
                 Trace("clients stop");
             }
         }

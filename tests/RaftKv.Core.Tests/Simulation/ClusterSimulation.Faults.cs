@@ -126,11 +126,17 @@ public sealed partial class ClusterSimulation
     {
         var links = RandomSplit();
         links = [.. links, .. links.Select(l => (l.To, l.From))];
-        _partitions++;
         var until = _now + _rng.Next(3, 10) * _s.ElectionTimeout;
         var period = _rng.Next(1, 4) * _s.TickInterval * _s.HeartbeatTicks;
+        Flap(links, until, period, "flapping partition");
+    }
+
+    /// <summary>Blocks and unblocks <paramref name="links"/> every <paramref name="period"/> until <paramref name="until"/> (or the heal).</summary>
+    private void Flap(List<(int From, int To)> links, long until, long period, string what)
+    {
+        _partitions++;
         var on = false;
-        Trace("flapping partition", string.Join(" ", links.Select(l => $"{l.From}->{l.To}")));
+        Trace(what, string.Join(" ", links.Select(l => $"{l.From}->{l.To}")));
         void Flip()
         {
             if (_healed) return;
@@ -201,7 +207,8 @@ public sealed partial class ClusterSimulation
     {
         _healed = true;
         _healTime = _now;
-        _livenessDeadline = _now + 40 * _s.ElectionTimeout + 60 * _s.TickInterval;
+        _writesEndAt = WritesEndAt();
+        _livenessDeadline = _writesEndAt + 40 * _s.ElectionTimeout + 60 * _s.TickInterval;
         _blocked.Clear();
         // A pause runs to its end (cutting it short would let new events overtake those it held back).
         foreach (var node in _nodes) node.Disk.Full = false;
@@ -209,5 +216,6 @@ public sealed partial class ClusterSimulation
         _duplicateRate = 0;
         _longDelayRate = 0;
         foreach (var node in _nodes.Where(n => !n.IsUp)) Restart(node);
+        ScheduleCatchUpCheck();
     }
 }

@@ -19,6 +19,12 @@ public sealed partial class ClusterSimulation
 
     private void Send(SimNode sender, Message m)
     {
+        if (m.Type == MessageType.Snapshot)
+        {
+            // InstallSnapshot travels as a stream of chunks on a connection of its own (ClusterSimulation.Snapshots.cs).
+            OfferSnapshot(sender, m);
+            return;
+        }
         var unreachable = IsBlocked(m.From, m.To) || m.To >= _nodes.Count || !_nodes[m.To].IsUp;
         if (unreachable && _rng.Next(2) == 0)
         {

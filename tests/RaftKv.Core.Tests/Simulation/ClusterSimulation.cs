@@ -59,6 +59,7 @@ public sealed partial class ClusterSimulation
         _sabotage = sabotage;
         _trace = new TraceBuffer(traceCapacity);
         _rng = new Random(seed);
+        _snapRng = new Random(unchecked(seed * 7_919 + 0x51));
         _s = SimulationScenario.Draw(seed, _rng);
         if (reshape is not null) _s = reshape(_s);
         _reshaped = reshape is not null;
@@ -119,6 +120,7 @@ public sealed partial class ClusterSimulation
             MessagesDelivered = _delivered,
             MessagesLost = _lost,
             RecoveryTime = _recoveryTime,
+            Snapshots = SnapshotStats(),
         };
     }
 
@@ -148,6 +150,7 @@ public sealed partial class ClusterSimulation
                    FaultKinds.DiskFull))
             Schedule(NextFaultDelay(), new SimEvent(SimEventKind.Action, Action: InjectFault, Label: "fault"));
         Schedule(_s.ChaosDuration, new SimEvent(SimEventKind.Action, Action: Heal, Label: "heal"));
+        StartSnapshotScenarios();
     }
 
     private bool Has(FaultKinds kind) => (_s.Faults & kind) != 0;
@@ -170,7 +173,8 @@ public sealed partial class ClusterSimulation
             MaxUncommittedBytes = _s.MaxUncommittedBytes,
         },
         Servers = Addresses,
-        SnapshotEntries = Has(FaultKinds.Compaction) ? _s.CompactEvery : 1_000_000,
+        SnapshotEntries = CompactionThreshold(),
+        SnapshotLogBytes = _s.Snapshots.CompactLogBytes ?? ReplicaOptions.DefaultSnapshotLogBytes,
         CompactionRetryTicks = 5,
         MaxSessions = _s.MaxSessions,
     };
@@ -193,7 +197,9 @@ public sealed partial class ClusterSimulation
         node.Digest = 0;
         node.AppliedIndex = 0;
         var observer = new SimApplyObserver(this, node);
-        node.Replica = new Replica.Replica(OptionsFor(node.Id), node.Disk.Load(), new Random(_rng.Next()), node.Storage, node.Outbox,
+        var state = node.Disk.Load();
+        CheckRecovered(node, state);
+        node.Replica = new Replica.Replica(OptionsFor(node.Id), state, new Random(_rng.Next()), node.Storage, node.Outbox,
             applied: observer);
         Schedule(_rng.Next(1, node.TickInterval + 1), new SimEvent(SimEventKind.Tick, node.Id, node.Incarnation));
         Input(node, "boot", _ => { });
@@ -253,6 +259,9 @@ public sealed partial class ClusterSimulation
                 ClientWake(client);
                 break;
             }
+            case SimEventKind.SnapshotChunk:
+                ev.Action!();
+                break;
             case SimEventKind.Action:
                 Trace(ev.Label ?? "action");
                 ev.Action!();
@@ -325,7 +334,14 @@ public sealed partial class ClusterSimulation
             while (storage.Requests.TryPeek(out var p) && p is Replica.Io.PersistRequest persist)
             {
                 storage.Requests.Dequeue();
-                node.Disk.Persist(node.Id, persist.HardState, persist.Entries, persist.Snapshot);
+                if (persist.Snapshot is { } installing)
+                {
+                    if (!InstallOnDisk(node, persist, installing)) return;
+                }
+                else
+                {
+                    node.Disk.Persist(node.Id, persist.HardState, persist.Entries, null);
+                }
                 ids.Add(persist.Id);
             }
             Trace($"node {node.Id} wrote", $"requests {string.Join(",", ids)}");
@@ -356,6 +372,7 @@ public sealed partial class ClusterSimulation
             CheckSnapshotIsOfItsIndex(node, snapshot);
             node.Disk.Compact(snapshot);
             _compactions++;
+            if (_streams.Values.Any(t => t.From == node.Id && t.FromIncarnation == incarnation && !t.Ended && !t.Delivered)) _compactionsDuringTransfer++;
             Trace($"node {node.Id} compacted", $"through index {snapshot.Metadata.Index}, captured while applied was {node.Replica?.StateMachine.AppliedIndex}");
             SpaceReturned(node);
             if (Died()) return;

@@ -30,4 +30,16 @@ public enum Sabotage
     /// retry from a new write and applies the duplicate.
     /// </summary>
     RetryWithNewSeq = 1 << 4,
+
+    /// <summary>
+    /// A crash between storing a leader's snapshot and resetting the log recovers the old log after the new snapshot
+    /// even where it does not continue it (the old log has another term at the snapshot's index): a mixed install.
+    /// </summary>
+    InstallKeepsOldLog = 1 << 5,
+
+    /// <summary>
+    /// The leader's transport restarts a snapshot stream whenever the core offers a newer snapshot (RaftKv before
+    /// commit 20b7065): a follower whose transfer takes longer than the leader takes to compact never gets one.
+    /// </summary>
+    RestartStreamOnNewerSnapshot = 1 << 6,
 }

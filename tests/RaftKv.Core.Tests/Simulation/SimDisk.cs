@@ -43,6 +43,31 @@ public sealed class SimDisk(Sabotage sabotage = Sabotage.None)
         }
     }
 
+    /// <summary>
+    /// The first step of installing a leader's snapshot, as the real storage does it (RaftStorage.SaveWithLeaderSnapshot):
+    /// the snapshot file is in place (temporary file, fsync, rename: this is the step that makes the snapshot part of
+    /// the state), but the log is not yet reset and the batch's hard state not yet written. A crash here leaves what
+    /// the real recovery (WalReplayer.Finish, Raft Figure 13 step 6) rebuilds from such a directory, which is what this
+    /// method leaves: the new snapshot, the old hard state, and the old entries after the snapshot only when the old log
+    /// holds the snapshot's last entry with the same term (else none of them). <see cref="Persist"/> with the same
+    /// snapshot then completes the install (the reset segment with the batch).
+    /// </summary>
+    /// <returns>1 when old entries after the snapshot were kept, -1 when old entries after it were dropped, else 0.</returns>
+    public int StoreSnapshotFile(int node, Snapshot snapshot)
+    {
+        var (index, term) = (snapshot.Metadata.Index, snapshot.Metadata.Term);
+        var continues = TermAt(index) == term;
+        if (!continues && HardState.Commit > index)
+            throw new InvariantViolationException("Install", $"node {node} installs snapshot {index}/{term}, but its disk committed through {HardState.Commit} with term {TermAt(index)} at {index}");
+        var after = _entries.Where(e => e.Index > index).ToList();
+        var kept = continues || (sabotage & Sabotage.InstallKeepsOldLog) != 0 ? after : [];
+        Snapshot = snapshot;
+        _entries.Clear();
+        _entries.AddRange(kept);
+        _lastBatchFirst = 0;
+        return after.Count == 0 ? 0 : continues ? 1 : -1;
+    }
+
     /// <summary>The node crashed: a sabotaged disk forgets its last write.</summary>
     public void Crash()
     {

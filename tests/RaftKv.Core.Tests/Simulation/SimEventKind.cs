@@ -22,4 +22,7 @@ public enum SimEventKind
 
     /// <summary>Anything else: faults, healing, answers reaching clients.</summary>
     Action = 6,
+
+    /// <summary>A snapshot stream moves on by one chunk, stands still, breaks or delivers (not traced: there are many).</summary>
+    SnapshotChunk = 7,
 }

@@ -25,6 +25,9 @@ public sealed record SimulationResult
     public long MessagesDelivered { get; init; }
     public long MessagesLost { get; init; }
 
+    /// <summary>What the run did with snapshot streams and installs.</summary>
+    public SnapshotTransferStats Snapshots { get; init; } = new();
+
     /// <summary>Virtual time from healing until a leader committed everything and every member applied it.</summary>
     public long RecoveryTime { get; init; }
 }

@@ -43,6 +43,9 @@ public sealed record SimulationScenario
     /// <summary>A node compacts once this many entries were applied since its last snapshot.</summary>
     public required int CompactEvery { get; init; }
 
+    /// <summary>How snapshots travel and install, and the snapshot faults (drawn from a random source of their own).</summary>
+    public required SnapshotScenario Snapshots { get; init; }
+
     /// <summary>Client sessions each state machine keeps.</summary>
     public int MaxSessions { get; init; } = RaftKv.StateMachine.KvStateMachine.DefaultMaxSessions;
 
@@ -85,7 +88,10 @@ public sealed record SimulationScenario
             ClientCount = rng.Next(2, 5),
             KeyCount = rng.Next(1, 4),
             CompactEvery = rng.Next(3, 40),
+            Snapshots = SnapshotScenario.Draw(seed, faults, electionTicks * 10),
         };
+        // Now and then compaction after every entry or two: the leader may compact again while a transfer is in flight.
+        if (scenario.Snapshots.VeryFrequentCompaction) scenario = scenario with { CompactEvery = 1 + (seed & 1) };
         // A quarter of the seeds keep only a few sessions: churn pushes the clients' own sessions out (past any limit),
         // so late retries meet expired sessions and must be refused, never applied.
         return rng.Next(4) == 0 ? scenario with { MaxSessions = scenario.ClientCount + rng.Next(1, 5) } : scenario;
@@ -95,5 +101,5 @@ public sealed record SimulationScenario
         $"seed {Seed}: {NodeCount} nodes, faults [{Faults}], election {ElectionTicks} ticks, heartbeat {HeartbeatTicks}, " +
         $"prevote {PreVote}, checkquorum {CheckQuorum}, inflight {MaxInflightMessages}, msgbytes {MaxMessageBytes}, uncommitted {MaxUncommittedBytes}, " +
         $"delay ≤{MaxMessageDelay}, drop {DropRate:0.###}, dup {DuplicateRate:0.###}, long {LongDelayRate:0.####}, " +
-        $"disk delay ≤{MaxDiskDelay}, chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}, sessions {MaxSessions}";
+        $"disk delay ≤{MaxDiskDelay}, chaos {ChaosDuration}, clients {ClientCount}, keys {KeyCount}, compact every {CompactEvery}, sessions {MaxSessions}; snapshots: {Snapshots}";
 }

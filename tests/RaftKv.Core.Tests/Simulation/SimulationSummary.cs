@@ -17,6 +17,7 @@ public sealed record SimulationSummary(
                $"{Sum(r => r.Crashes)} crashes, {Sum(r => r.Partitions)} partitions, {Sum(r => r.Transfers)} transfers, " +
                $"{Sum(r => r.MembershipChanges)} membership changes, {Sum(r => r.Compactions)} compactions, {Sum(r => r.SnapshotsInstalled)} snapshots installed, " +
                $"{Sum(r => r.MessagesDelivered)} messages delivered, {Sum(r => r.MessagesLost)} lost; " +
-               $"longest recovery after healing {(Results.Count == 0 ? 0 : Results.Max(r => r.RecoveryTime))} time units";
+               $"longest recovery after healing {(Results.Count == 0 ? 0 : Results.Max(r => r.RecoveryTime))} time units; " +
+               SnapshotTransferStats.Sum(Results.Select(r => r.Snapshots));
     }
 }

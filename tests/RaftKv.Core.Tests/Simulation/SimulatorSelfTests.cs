@@ -69,4 +69,20 @@ public sealed class SimulatorSelfTests(ITestOutputHelper output)
         var summary = RunSabotaged(Sabotage.LoseLastWriteOnCrash, seeds: 60);
         summary.Failures.Should().NotBeEmpty();
     }
+
+    [Fact]
+    public void Simulator_catches_a_snapshot_stream_restarted_by_every_newer_snapshot()
+    {
+        // The livelock of a leader that compacts faster than its follower fetches: with the stream restarted for each
+        // newer snapshot, no transfer finishes while clients write, and the catch-up check after the heal fails.
+        var summary = RunSabotaged(Sabotage.RestartStreamOnNewerSnapshot, seeds: 20, SnapshotShapes.LeaderCompactsFasterThanTheFollowerFetches);
+        summary.Failures.Should().Contain(f => f.Reason.Contains("Liveness"));
+    }
+
+    [Fact]
+    public void Simulator_catches_an_install_that_keeps_an_old_log_which_does_not_continue_the_snapshot()
+    {
+        var summary = RunSabotaged(Sabotage.InstallKeepsOldLog, seeds: 120, SnapshotShapes.DeposedLeaderNeedsASnapshotInsideItsOwnTail);
+        summary.Failures.Should().Contain(f => f.Reason.Contains("Log Matching") || f.Reason.Contains("Install atomicity"));
+    }
 }

@@ -41,6 +41,20 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         summary.Results.Should().Contain(r => r.NodeCount == 3).And.Contain(r => r.NodeCount == 5);
         summary.Results.Sum(r => r.WritesAcknowledged).Should().BePositive();
         summary.Results.Sum(r => r.ReadsCompleted).Should().BePositive();
+        // The CI seeds cover snapshots under faults too (SnapshotSimulatorTests drives each path on purpose).
+        var snapshots = SnapshotTransferStats.Sum(summary.Results.Select(r => r.Snapshots));
+        snapshots.Delivered.Should().BePositive();
+        snapshots.DeliveredAfterStall.Should().BePositive();
+        snapshots.DeliveredAfterSenderCompacted.Should().BePositive();
+        snapshots.CutByPartition.Should().BePositive();
+        snapshots.CutBySenderCrash.Should().BePositive();
+        snapshots.CutByReceiverCrash.Should().BePositive();
+        snapshots.InstallCrashesBeforeFile.Should().BePositive();
+        snapshots.InstallCrashesBeforeReset.Should().BePositive();
+        snapshots.RestartsWithNewState.Should().BePositive();
+        snapshots.InstallsDroppingOldEntries.Should().BePositive();
+        snapshots.LaggingFollowerInstalls.Should().BePositive();
+        snapshots.CaughtUpWhileWriting.Should().BePositive();
     }
 
     [Fact]
@@ -49,7 +63,9 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         var seed = EnvironmentInt("RAFTKV_SIM_SEED") ?? 1;
         // RAFTKV_SIM_TRACE=<n> prints the last n events even when the seed passes.
         var traceCapacity = EnvironmentInt("RAFTKV_SIM_TRACE");
-        var first = new ClusterSimulation(seed, traceCapacity ?? 400);
+        // RAFTKV_SIM_SHAPE=<name> replays a seed of a shaped long search (SnapshotShapes).
+        var shape = SnapshotShapes.Named(Environment.GetEnvironmentVariable("RAFTKV_SIM_SHAPE"));
+        var first = new ClusterSimulation(seed, traceCapacity ?? 400, reshape: shape);
         Print(first.Scenario.ToString());
         SimulationResult result;
         try
@@ -64,7 +80,7 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Print(result.ToString());
         if (traceCapacity is not null) Print(first.RecentEvents);
         // Determinism: the same seed gives the same run, step for step.
-        new ClusterSimulation(seed).Run().Should().Be(result);
+        new ClusterSimulation(seed, reshape: shape).Run().Should().Be(result);
     }
 
     /// <summary>
@@ -115,6 +131,10 @@ public sealed class SimulatorTests(ITestOutputHelper output)
     // A sole voter led a term before its own vote was durable; its disk was full, it crashed, restarted in the term
     // before and led "the same" term again with another log (Leader Append-Only). Found by the search from 73,000,000.
     [InlineData(73054861)]
+    // Simulator flaw, not the replica's: a snapshot of 12 KB on a link of 19 bytes per 9 time units takes 5,700 per
+    // transfer, and the liveness deadline did not allow for a follower to wait out one stream and receive another.
+    // Found by the search from 71,000,000 (simsnap); the deadline now allows two transfers of the largest snapshot.
+    [InlineData(71029824)]
     public void Simulator_regression_seed_holds(int seed)
     {
         var result = new ClusterSimulation(seed).Run();
@@ -146,7 +166,10 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         // Unset, it checks a few seeds beyond the CI range, so the search itself stays exercised.
         var count = EnvironmentInt("RAFTKV_SIM_SEEDS") ?? 20;
         var first = EnvironmentInt("RAFTKV_SIM_FIRST_SEED") ?? 1_000_000;
-        AssertNoFailures(SimulationRunner.Run(Enumerable.Range(first, count), Environment.ProcessorCount));
+        // RAFTKV_SIM_SHAPE=<name> shapes every seed to drive one snapshot path hard (SnapshotShapes); replay a failure
+        // with the same RAFTKV_SIM_SHAPE and Simulator_replays_one_seed.
+        var shape = SnapshotShapes.Named(Environment.GetEnvironmentVariable("RAFTKV_SIM_SHAPE"));
+        AssertNoFailures(SimulationRunner.Run(Enumerable.Range(first, count), Environment.ProcessorCount, reshape: shape));
     }
 
     private static int? EnvironmentInt(string name) =>
