@@ -114,10 +114,16 @@ public sealed partial class Raft
 
     /// <summary>
     /// True while we have heard from a leader within the (non-randomized) election timeout: vote and pre-vote
-    /// requests of a newer term are then ignored (thesis §6.2). Public so the replica's log can say so.
+    /// requests of a newer term are then ignored (thesis §4.2.3 and §6.2). Public so the replica's log can say so.
+    /// As the dissertation has it, whether or not CheckQuorum is on (etcd ties it to CheckQuorum): without it, a
+    /// removed server that never learned of its removal, campaigning in ever higher terms, deposed every leader
+    /// through a lagging member whose configuration still counted it, and with a slow snapshot link that member
+    /// never caught up (simulator seeds 72513963, 73069396; PreVote and CheckQuorum off). Without CheckQuorum a
+    /// leader cut off one way keeps its followers in the lease until the cut heals; the product always runs
+    /// CheckQuorum.
     /// </summary>
     public bool InLeaderLease() =>
-        _options.CheckQuorum && LeaderId != NodeIds.None && _electionElapsed < _options.ElectionTicks;
+        LeaderId != NodeIds.None && _electionElapsed < _options.ElectionTicks;
 
     /// <summary>
     /// RequestVote and PreVote (Raft §5.2, §5.4.1). Grant when we have not voted for someone else in
