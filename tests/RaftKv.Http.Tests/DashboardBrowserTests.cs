@@ -70,7 +70,9 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await SaveScreenshotAsync(page, cluster);
 
             // "Transfer leadership to…" from a follower's page: the third node leads, and the page shows it.
-            var third = Enumerable.Range(0, cluster.Count).Single(i => i != leader.Id && i != watched);
+            // The leader of now: on a loaded machine (chromium starting) a stalled leader can lose its office meanwhile.
+            var current = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), ct);
+            var third = Enumerable.Range(0, cluster.Count).First(i => i != current.Id && i != watched);
             await page.WaitForSelectorAsync($"#transfer-target option[value='{third}']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
             var thirdLines = cluster.Node(third).Output.LineCount;
             await page.SelectOptionAsync("#transfer-target", third.ToString(System.Globalization.CultureInfo.InvariantCulture));
