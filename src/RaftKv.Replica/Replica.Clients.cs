@@ -18,6 +18,9 @@ public sealed partial class Replica
     private readonly record struct LeaderWait(long Deadline, IClientCall Call);
 
     private readonly Dictionary<long, PendingWrite> _writes = [];
+
+    /// <summary>Session writes this leader proposed and has not applied yet: where each is, and its command (<see cref="JoinProposedWrite"/>).</summary>
+    private readonly Dictionary<(long Session, long Seq), (long Index, byte[] Command)> _proposedWrites = [];
     private readonly Dictionary<long, List<IClientCall>> _readsByContext = [];
     private readonly List<(long Index, List<IClientCall> Reads)> _readsAwaitingApply = [];
     private readonly List<IClientCall> _readBatch = [];
@@ -134,10 +137,12 @@ public sealed partial class Replica
             call.Complete(Respond(request, ClientStatus.BadRequest) with { Error = $"value too large: the limit is {_options.MaxValueBytes} bytes" });
             return;
         }
+        if (JoinProposedWrite(call, command)) return;
         switch (_raft.Propose(command, out var index))
         {
             case ProposeResult.Accepted:
                 _writes[index] = new PendingWrite(_raft.Term, call);
+                if (request.Session is long session && session > 0) _proposedWrites[(session, request.Seq)] = (index, command);
                 break;
             case ProposeResult.TransferInProgress:
                 call.Complete(Respond(request, ClientStatus.NotLeader, _raft.TransferTarget) with
@@ -152,6 +157,39 @@ public sealed partial class Replica
                 call.Complete(Respond(request, ClientStatus.NotLeader) with { Error = "not the leader" });
                 break;
         }
+    }
+
+    /// <summary>
+    /// A retry of a session write this leader proposed in its current term and has not applied yet waits for that
+    /// entry instead of appending another copy (which the session table would only answer as a duplicate). On a slow
+    /// cluster, every client retry after its attempt timeout added an entry, and the backlog outgrew what the cluster
+    /// could commit: no client ever got an answer in time (simulator seed 70558952). The earlier waiter, if still
+    /// waiting, is told to retry; only a byte-identical command joins (anything else is proposed and judged by the
+    /// session table as before).
+    /// </summary>
+    private bool JoinProposedWrite(IClientCall call, byte[] command)
+    {
+        var request = call.Request;
+        if (request.Session is not long session || session <= 0 ||
+            !_proposedWrites.TryGetValue((session, request.Seq), out var proposed) ||
+            !_writes.TryGetValue(proposed.Index, out var pending) || pending.Term != _raft.Term ||
+            !proposed.Command.AsSpan().SequenceEqual(command))
+            return false;
+        if (!pending.Call.GaveUp)
+            pending.Call.Complete(Respond(pending.Call.Request, ClientStatus.Unavailable) with
+            {
+                Error = "a retry of this write (same session and seq) took its place; it may still commit: retry with the same session and seq",
+            });
+        _writes[proposed.Index] = pending with { Call = call };
+        return true;
+    }
+
+    /// <summary>The write waiting at <paramref name="index"/> is answered or failed: a retry of it is proposed anew.</summary>
+    private void ForgetProposedWrite(long index, PendingWrite write)
+    {
+        var request = write.Call.Request;
+        if (request.Session is long session && session > 0 && _proposedWrites.TryGetValue((session, request.Seq), out var proposed) && proposed.Index == index)
+            _proposedWrites.Remove((session, request.Seq));
     }
 
     /// <summary>Leader-only periodic proposals (<see cref="ILeaderDuty"/>); nobody waits for their answers.</summary>
@@ -204,6 +242,7 @@ public sealed partial class Replica
 
         if (_writes.Remove(entry.Index, out var waiter))
         {
+            ForgetProposedWrite(entry.Index, waiter);
             // A different entry at our index means our proposal was overwritten by a newer leader:
             // it was never applied, and the client may retry safely (same session and sequence).
             waiter.Call.Complete(response ?? Respond(waiter.Call.Request, ClientStatus.NotLeader) with
@@ -225,6 +264,7 @@ public sealed partial class Replica
         foreach (var key in _writes.Keys.Where(k => k <= index).ToList())
         {
             _writes.Remove(key, out var w);
+            ForgetProposedWrite(key, w);
             w.Call.Complete(Respond(w.Call.Request, ClientStatus.Unavailable) with
             {
                 Error = "a snapshot replaced the log here; the write may have been applied: retry with the same session and seq",
@@ -264,6 +304,7 @@ public sealed partial class Replica
                 Error = "leadership lost before the write committed; it may still commit: retry with the same session and seq",
             });
         _writes.Clear();
+        _proposedWrites.Clear();
         foreach (var reads in _readsByContext.Values)
             foreach (var c in reads)
                 c.Complete(Respond(c.Request, ClientStatus.NotLeader, newLeader) with { Error = "leadership lost; retry" });
@@ -276,6 +317,7 @@ public sealed partial class Replica
         foreach (var w in _writes.Values)
             w.Call.Complete(Respond(w.Call.Request, ClientStatus.Unavailable) with { Error = reason });
         _writes.Clear();
+        _proposedWrites.Clear();
         var reads = _readsByContext.Values.SelectMany(r => r)
             .Concat(_readsAwaitingApply.SelectMany(r => r.Reads))
             .Concat(_readBatch)

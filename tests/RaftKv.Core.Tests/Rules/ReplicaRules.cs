@@ -88,6 +88,41 @@ public sealed class ReplicaRules
     }
 
     [Fact]
+    public void Retry_of_a_write_still_in_flight_waits_for_its_entry_instead_of_appending_another()
+    {
+        // Simulator seed 70558952: on a slow cluster every retry appended a copy, and the backlog outgrew the cluster.
+        var replica = Leader();
+        var register = new Call(new ClientRequest { Id = 100, Op = ClientOp.Register });
+        replica.Submit(register);
+        replica.Flush();
+        CompleteWrites(replica);
+        var session = register.Answer!.Session!.Value;
+        var write = new ClientRequest { Id = 101, Op = ClientOp.Set, Key = "x", Value = JsonSerializer.SerializeToElement(1), Session = session, Seq = 1 };
+        var first = new Call(write);
+        replica.Submit(first);
+        replica.Flush();
+        var last = replica.Core.LastIndex;
+
+        var retry = new Call(write with { Id = 102 });
+        replica.Submit(retry);
+        replica.Flush();
+
+        replica.Core.LastIndex.Should().Be(last, "the retry joins the entry already in the log");
+        first.Answer!.Status.Should().Be(ClientStatus.Unavailable, "the earlier attempt is told to retry; its write may still commit");
+        var other = new Call(write with { Id = 103, Value = JsonSerializer.SerializeToElement(2) });
+        replica.Submit(other);
+        replica.Flush();
+        replica.Core.LastIndex.Should().Be(last + 1, "a different command under the same seq is not the same write: the session table judges it");
+
+        CompleteWrites(replica);
+        retry.Answer!.Status.Should().Be(ClientStatus.Ok);
+        retry.Answer.Index.Should().Be(last);
+        other.Answer!.Status.Should().Be(ClientStatus.Ok, "a copy of an applied seq is answered from the session, not applied");
+        replica.StateMachine.TryGet("x", out var value).Should().BeTrue();
+        value.GetInt32().Should().Be(1, "the copy under the same seq was not applied");
+    }
+
+    [Fact]
     public void Write_whose_waiter_gave_up_is_dropped_before_it_is_proposed()
     {
         var replica = Leader();
