@@ -1,15 +1,12 @@
 using System.Globalization;
-using System.Net;
 using RaftKv.Testing.Processes;
 
 namespace RaftKv.Jepsen.Tests.Support;
 
 /// <summary>
 /// One network namespace per node (ip netns), each with a veth pair whose other end hangs on a bridge in the test's
-/// own namespace: the nodes are separate hosts on a /24 of their own, the test reaches them through the bridge (which
-/// has <see cref="HostAddress"/>), and netem on each node's interface adds delay and loss. Where the kernel has no
-/// sch_netem (<see cref="NetemUnavailable"/>), <see cref="BridgeProxies"/> adds them in user space instead.
-/// Root only; <see cref="TryCreateAsync"/> says why not otherwise.
+/// own namespace: the nodes are separate hosts on a /24 of their own, the test reaches them through the bridge, and
+/// netem on each node's interface adds delay and loss. Root only; <see cref="TryCreateAsync"/> says why not otherwise.
 /// Names carry a random suffix, so runs never collide; <see cref="DisposeAsync"/> removes everything it made.
 /// </summary>
 public sealed class NamespaceNetwork : IAsyncDisposable
@@ -30,14 +27,11 @@ public sealed class NamespaceNetwork : IAsyncDisposable
     /// <summary>Node i's address, port 7000 inside its own namespace.</summary>
     public string Address(int i) => $"10.{_subnet / 256}.{_subnet % 256}.{i + 1}:7000";
 
-    /// <summary>The bridge's address in the test's own namespace: the nodes reach the test (and its proxies) here.</summary>
-    public IPAddress HostAddress => IPAddress.Parse($"10.{_subnet / 256}.{_subnet % 256}.254");
-
     private string Bridge => $"rkv{_suffix}br";
 
     private string HostSide(int i) => $"rkv{_suffix}v{i}";
 
-    /// <summary>Why netem could not be set up (the kernel lacks sch_netem, say), or null when every node's interface has it.</summary>
+    /// <summary>Null when netem could not be set up (the kernel lacks sch_netem): the nodes run without delay or loss.</summary>
     public string? NetemUnavailable { get; private set; }
 
     /// <summary>Builds the network for <paramref name="nodes"/> hosts, or returns why it cannot (and cleans up).</summary>
@@ -55,7 +49,7 @@ public sealed class NamespaceNetwork : IAsyncDisposable
             network._namespaces.Add(network.Namespace(0));
             var bridge = network.Bridge;
             await network.RunAsync(ct, "link", "add", bridge, "type", "bridge");
-            await network.RunAsync(ct, "addr", "add", $"{network.HostAddress}/24", "dev", bridge);
+            await network.RunAsync(ct, "addr", "add", $"10.{network._subnet / 256}.{network._subnet % 256}.254/24", "dev", bridge);
             await network.RunAsync(ct, "link", "set", bridge, "up");
             for (var i = 0; i < nodes; i++)
             {
@@ -75,18 +69,7 @@ public sealed class NamespaceNetwork : IAsyncDisposable
                 await network.RunAsync(ct, "-n", ns, "link", "set", "eth0", "up");
                 await network.RunAsync(ct, "-n", ns, "link", "set", "lo", "up");
                 var netemError = await TryProgramAsync("ip", ["netns", "exec", ns, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", .. netem.Split(' ')], ct);
-                if (netemError is not null)
-                {
-                    network.NetemUnavailable ??= netemError.Contains("qdisc kind is unknown", StringComparison.Ordinal)
-                        ? $"this kernel has no sch_netem: tc says \"{netemError}\""
-                        : $"tc netem could not be set up: {netemError}";
-                }
-            }
-            if (network.NetemUnavailable is not null)
-            {
-                // All or nothing: where netem did take, it goes, so that the user-space emulation is the only one.
-                foreach (var ns in network._namespaces)
-                    await TryProgramAsync("ip", ["netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root"], ct);
+                if (netemError is not null) network.NetemUnavailable ??= $"tc netem could not be set up ({netemError})";
             }
             return (network, null);
         }

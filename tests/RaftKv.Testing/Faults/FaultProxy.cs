@@ -5,17 +5,14 @@ using System.Net.Sockets;
 namespace RaftKv.Testing.Faults;
 
 /// <summary>
-/// A TCP proxy that forwards one listening port (on loopback unless <see cref="FaultProxyOptions.ListenAddress"/>
-/// says otherwise) to a target address and can misbehave on command: cut the link (<see cref="CutStyle.Refuse"/> or
-/// <see cref="CutStyle.Blackhole"/>), add latency, heal. Put one between every ordered pair of Raft peers (see
-/// <see cref="ProxyMesh"/>) to make partitions. With a <see cref="LinkEmulation"/> it is also a slow, lossy link
-/// all the time (jittered delay, and retransmission stalls standing in for loss) where the kernel has no netem.
+/// A TCP proxy that forwards one listening port on loopback to a target address and can misbehave on
+/// command: cut the link (<see cref="CutStyle.Refuse"/> or <see cref="CutStyle.Blackhole"/>), add latency,
+/// heal. Put one between every ordered pair of Raft peers (see <see cref="ProxyMesh"/>) to make partitions.
 /// </summary>
 /// <remarks>
 /// Bytes are forwarded in the chunks they were read in, in order, each no earlier than its arrival plus the
-/// current delay plus what the link emulation drew for it. The proxy never rewrites or drops part of a stream it
-/// goes on delivering: a connection that lost bytes in a blackhole is closed on heal, so the receiver sees a
-/// broken connection, never a corrupt one.
+/// current delay. The proxy never rewrites or drops part of a stream it goes on delivering: a connection that
+/// lost bytes in a blackhole is closed on heal, so the receiver sees a broken connection, never a corrupt one.
 /// </remarks>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -28,18 +25,13 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _refused;
     private long _bytesForwarded;
     private long _bytesDropped;
-    private long _chunksDelayed;
-    private long _chunksHeldBack;
-    private long _emulatedDelayTicks;
-    private int _connectionNumber;
 
-    private FaultProxy(string name, IPEndPoint target, FaultProxyOptions options)
+    private FaultProxy(string name, IPEndPoint target)
     {
         Name = name;
         Target = target;
-        Options = options;
-        _listener = new Socket(options.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(options.ListenAddress, 0));
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(512);
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _acceptLoop = Task.Run(() => AcceptLoopAsync(_stop.Token));
@@ -47,25 +39,16 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Starts listening on a free loopback port and forwarding to <paramref name="target"/>.</summary>
     /// <param name="name">For messages, such as "1→2".</param>
-    public static FaultProxy Start(string name, IPEndPoint target) => Start(name, target, new FaultProxyOptions());
-
-    /// <summary>Starts listening on a free port of <see cref="FaultProxyOptions.ListenAddress"/> and forwarding to <paramref name="target"/>.</summary>
-    public static FaultProxy Start(string name, IPEndPoint target, FaultProxyOptions options)
+    public static FaultProxy Start(string name, IPEndPoint target)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.ListenAddress);
-        ArgumentNullException.ThrowIfNull(options.Link);
-        options.Link.Validate();
-        return new FaultProxy(name, target, options);
+        return new FaultProxy(name, target);
     }
 
     public string Name { get; }
     public IPEndPoint Target { get; }
     public IPEndPoint LocalEndPoint { get; }
-
-    public FaultProxyOptions Options { get; }
 
     /// <summary>"127.0.0.1:port", for a servers file.</summary>
     public string Address => $"{LocalEndPoint.Address}:{LocalEndPoint.Port}";
@@ -76,15 +59,6 @@ public sealed class FaultProxy : IAsyncDisposable
     public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
     public long BytesDropped => Interlocked.Read(ref _bytesDropped);
     public int OpenConnections => _connections.Count;
-
-    /// <summary>Chunks that waited a delay drawn by <see cref="FaultProxyOptions.Link"/> (both directions).</summary>
-    public long ChunksDelayed => Interlocked.Read(ref _chunksDelayed);
-
-    /// <summary>Chunks of <see cref="ChunksDelayed"/> that were "lost": held back a retransmission stall on top.</summary>
-    public long ChunksHeldBack => Interlocked.Read(ref _chunksHeldBack);
-
-    /// <summary>The sum of what <see cref="FaultProxyOptions.Link"/> drew for every chunk (stalls included).</summary>
-    public TimeSpan EmulatedDelay => TimeSpan.FromTicks(Interlocked.Read(ref _emulatedDelayTicks));
 
     /// <summary>Cuts the link. With <see cref="CutStyle.Refuse"/> every open connection is closed now.</summary>
     public void Cut(CutStyle style)
@@ -110,13 +84,6 @@ public sealed class FaultProxy : IAsyncDisposable
     internal void CountForwarded(int bytes) => Interlocked.Add(ref _bytesForwarded, bytes);
     internal void CountDropped(int bytes) => Interlocked.Add(ref _bytesDropped, bytes);
     internal void Forget(ProxiedConnection connection) => _connections.TryRemove(connection, out _);
-
-    internal void CountEmulated(ChunkDelay drawn)
-    {
-        Interlocked.Increment(ref _chunksDelayed);
-        if (drawn.HeldBack) Interlocked.Increment(ref _chunksHeldBack);
-        Interlocked.Add(ref _emulatedDelayTicks, drawn.Delay.Ticks);
-    }
 
     private void CloseWhere(Func<ProxiedConnection, bool> predicate)
     {
@@ -149,7 +116,7 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
-            var connection = new ProxiedConnection(this, socket, Interlocked.Increment(ref _connectionNumber));
+            var connection = new ProxiedConnection(this, socket);
             _connections[connection] = 0;
             _ = connection.RunAsync(cancellationToken);
         }
@@ -172,7 +139,5 @@ public sealed class FaultProxy : IAsyncDisposable
         _stop.Dispose();
     }
 
-    public override string ToString() => Options.Link.IsNone
-        ? $"proxy {Name} {Address}→{Target} ({_fault})"
-        : $"proxy {Name} {Address}→{Target} ({_fault}; link {Options.Link})";
+    public override string ToString() => $"proxy {Name} {Address}→{Target} ({_fault})";
 }

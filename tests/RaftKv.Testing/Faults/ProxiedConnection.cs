@@ -11,20 +11,16 @@ internal sealed class ProxiedConnection
 
     private readonly FaultProxy _proxy;
     private readonly Socket _client;
-    private readonly Socket _target;
+    private readonly Socket _target = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private readonly CancellationTokenSource _closed = new();
-    private readonly int _number;
     private int _poisoned;
     private int _closing;
 
-    /// <param name="number">The connection's number in its proxy (from 1), which seeds its link emulation.</param>
-    public ProxiedConnection(FaultProxy proxy, Socket client, int number)
+    public ProxiedConnection(FaultProxy proxy, Socket client)
     {
         _proxy = proxy;
         _client = client;
         _client.NoDelay = true;
-        _number = number;
-        _target = new Socket(proxy.Target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
     /// <summary>True once bytes were dropped: what is left of the stream is useless to the receiver.</summary>
@@ -50,8 +46,8 @@ internal sealed class ProxiedConnection
                 await _target.ConnectAsync(_proxy.Target, dial.Token).ConfigureAwait(false);
             }
 
-            var up = PumpAsync(_client, _target, Draws(0), ct);
-            var down = PumpAsync(_target, _client, Draws(1), ct);
+            var up = PumpAsync(_client, _target, ct);
+            var down = PumpAsync(_target, _client, ct);
             await Task.WhenAny(up, down).ConfigureAwait(false);
             Close();
             await Task.WhenAll(Quietly(up), Quietly(down)).ConfigureAwait(false);
@@ -97,9 +93,6 @@ internal sealed class ProxiedConnection
 
     private void Poison() => Volatile.Write(ref _poisoned, 1);
 
-    /// <summary>The generator for one direction's link emulation: the same seed, connection and direction draw the same delays.</summary>
-    private Random Draws(int direction) => new(unchecked((_proxy.Options.Seed * 1_000_003) + (_number * 2) + direction));
-
     private async Task DrainAsync(Socket source, CancellationToken ct)
     {
         var buffer = new byte[16 * 1024];
@@ -111,16 +104,10 @@ internal sealed class ProxiedConnection
         }
     }
 
-    /// <summary>
-    /// Reads from <paramref name="source"/> as fast as it comes and writes to <paramref name="destination"/> when each
-    /// chunk is due: its arrival plus what the link emulation draws for it (from <paramref name="draws"/>, at arrival)
-    /// plus the current <see cref="LinkFault.Delay"/>. One writer sends the chunks one after another, so a chunk never
-    /// overtakes the one ahead of it: a held-back chunk holds back the rest of its direction, as in TCP.
-    /// </summary>
-    private async Task PumpAsync(Socket source, Socket destination, Random draws, CancellationToken ct)
+    /// <summary>Reads from <paramref name="source"/> as fast as it comes and writes to <paramref name="destination"/> when each chunk is due.</summary>
+    private async Task PumpAsync(Socket source, Socket destination, CancellationToken ct)
     {
-        var link = _proxy.Options.Link;
-        var chunks = Channel.CreateUnbounded<(long ReceivedAt, TimeSpan Emulated, byte[] Bytes)>(new() { SingleReader = true, SingleWriter = true });
+        var chunks = Channel.CreateUnbounded<(long ReceivedAt, byte[] Bytes)>(new() { SingleReader = true, SingleWriter = true });
         var writer = WriteChunksAsync(chunks.Reader, destination, ct);
         // A failed write (the other side closed) ends the whole connection, reader included.
         _ = writer.ContinueWith(t => { _ = t.Exception; Close(); }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -131,14 +118,7 @@ internal sealed class ProxiedConnection
             {
                 var n = await source.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
                 if (n == 0) break;
-                var emulated = TimeSpan.Zero;
-                if (!link.IsNone)
-                {
-                    var drawn = link.Sample(draws);
-                    _proxy.CountEmulated(drawn);
-                    emulated = drawn.Delay;
-                }
-                chunks.Writer.TryWrite((Stopwatch.GetTimestamp(), emulated, buffer.AsSpan(0, n).ToArray()));
+                chunks.Writer.TryWrite((Stopwatch.GetTimestamp(), buffer.AsSpan(0, n).ToArray()));
             }
         }
         finally
@@ -151,9 +131,9 @@ internal sealed class ProxiedConnection
         destination.Shutdown(SocketShutdown.Send);
     }
 
-    private async Task WriteChunksAsync(ChannelReader<(long ReceivedAt, TimeSpan Emulated, byte[] Bytes)> chunks, Socket destination, CancellationToken ct)
+    private async Task WriteChunksAsync(ChannelReader<(long ReceivedAt, byte[] Bytes)> chunks, Socket destination, CancellationToken ct)
     {
-        await foreach (var (receivedAt, emulated, bytes) in chunks.ReadAllAsync(ct).ConfigureAwait(false))
+        await foreach (var (receivedAt, bytes) in chunks.ReadAllAsync(ct).ConfigureAwait(false))
         {
             while (true)
             {
@@ -165,7 +145,7 @@ internal sealed class ProxiedConnection
                     break;
                 }
 
-                var wait = emulated + fault.Delay - Stopwatch.GetElapsedTime(receivedAt);
+                var wait = fault.Delay - Stopwatch.GetElapsedTime(receivedAt);
                 if (wait <= TimeSpan.Zero)
                 {
                     await destination.SendAsync(bytes, SocketFlags.None, ct).ConfigureAwait(false);
