@@ -157,18 +157,20 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
     private static async Task<Dictionary<int, long>> SampleRssAsync(LocalCluster cluster, int[] ids, CancellationToken stop)
     {
         var peaks = ids.ToDictionary(id => id, _ => 0L);
-        while (!stop.IsCancellationRequested)
+        // A sampling cadence, not a wait for state: one sample per tick until the measured run ends.
+        using var every = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
         {
-            foreach (var id in ids)
-                if (cluster.Node(id).ProcessId is { } pid) peaks[id] = Math.Max(peaks[id], RssBytes(pid));
-            try
+            do
             {
-                await Task.Delay(250, stop);
+                foreach (var id in ids)
+                    if (cluster.Node(id).ProcessId is { } pid) peaks[id] = Math.Max(peaks[id], RssBytes(pid));
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            while (await every.WaitForNextTickAsync(stop));
+        }
+        catch (OperationCanceledException)
+        {
+            // the measured run ended
         }
         return peaks;
     }
