@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using RaftKv.Core;
 using RaftKv.Node.Events;
 using RaftKv.Protocol;
+using RaftKv.Storage;
 using RaftKv.Storage.Backups;
 
 namespace RaftKv.Node;
@@ -47,7 +48,7 @@ internal sealed class BackupStream(RaftNode node)
         var path = Path.Combine(directory, $"{Guid.NewGuid():N}.snap");
         try
         {
-            var length = await Task.Run(() => BackupFile.Write(path, state.Metadata, state.View.WriteTo), cancellationToken);
+            var length = await BackgroundThread.Run("backup writer", () => BackupFile.Write(path, state.Metadata, state.View.WriteTo)).WaitAsync(cancellationToken);
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
             var buffer = new byte[ChunkBytes];
             var checksum = new Crc64();

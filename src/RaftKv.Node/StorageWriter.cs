@@ -13,7 +13,7 @@ namespace RaftKv.Node;
 /// queued up during an fsync are written together with one fsync (group commit). Each completion goes back to the
 /// loop as a <see cref="StorageEvent"/>. A full disk is waited out here, never by the loop: the write is retried
 /// until space returns and the replica refuses client writes meanwhile; the node never exits for it. A snapshot file
-/// is written beside the appends, on a thread of its own (<see cref="RaftStorage.PrepareSnapshot"/>): writing and
+/// is written beside the appends, on a low-priority thread of its own (<see cref="RaftStorage.PrepareSnapshot"/>, <see cref="BackgroundThread"/>): writing and
 /// fsyncing a 1 GiB snapshot took seconds, and appends queued behind it stalled writes for as long (issue 9's 1 GiB
 /// run, docs/BENCHMARKS.md); only the quick step that makes it the snapshot and drops the log runs in order here.
 /// </summary>
@@ -154,12 +154,13 @@ public sealed class StorageWriter : IStorageQueue
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Streamed off the loop, from the frozen view the replica captured straight into the snapshot file, a buffer at a
         // time: the loop keeps applying meanwhile, this writer keeps appending, and no size of state needs it in memory.
-        var task = Task.Run(() =>
+        // At the lowest CPU priority (BackgroundThread): on a busy machine the write path goes first and the snapshot waits.
+        var task = BackgroundThread.Run("snapshot writer", () =>
         {
             var prepared = _storage.PrepareSnapshot(request.Metadata, request.WriteData);
             Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return prepared;
-        }, CancellationToken.None);
+        });
         _preparing = (request, task);
     }
 
