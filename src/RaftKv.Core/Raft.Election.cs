@@ -11,7 +11,7 @@ public sealed partial class Raft
     private void TickElection()
     {
         _electionElapsed++;
-        if (Promotable && _electionElapsed >= _randomizedElectionTimeout)
+        if ((Promotable || IsStrandedLeaver) && _electionElapsed >= _randomizedElectionTimeout)
         {
             _electionElapsed = 0;
             StartElection();
@@ -37,7 +37,21 @@ public sealed partial class Raft
     /// voter to itself; campaigning then could make it leader of a configuration it is no longer part of
     /// (etcd's raft refuses to campaign with pending configuration changes for the same reason).
     /// </summary>
-    private bool CanCampaign => Promotable && !HasUnappliedConfigChange();
+    private bool CanCampaign => (Promotable && !HasUnappliedConfigChange()) || IsStrandedLeaver;
+
+    /// <summary>
+    /// A node that applied its own removal but holds entries it does not know to be committed may still be needed,
+    /// as thesis §4.2.2 has it ("a server that is not part of its own latest configuration should still start new
+    /// elections, as it might still be needed until the Cnew entry is committed"). Simulator seed 74203318: node 0
+    /// led, applied its removal and handed over to node 2, which had not yet learned that the removal committed;
+    /// node 2 won term 6 with node 0's vote, sent its no-op to node 0, and crashed before that no-op was durable on
+    /// its own disk. Node 2 still counted node 0 as a voter, and node 0, whose log was now longer, refused it its
+    /// vote, while node 0 itself no longer campaigned: no leader, ever. Such a node campaigns again, counting the
+    /// voters of its configuration and not itself; if it wins it leads only to hand over (<see cref="BecomeLeader"/>).
+    /// PreVote and the leader lease keep it from disturbing a cluster that has a leader; once it knows its log is
+    /// committed it stops.
+    /// </summary>
+    private bool IsStrandedLeaver => !Config.Contains(Id) && _log.LastIndex > _log.Committed;
 
     private bool HasUnappliedConfigChange()
     {
@@ -185,15 +199,16 @@ public sealed partial class Raft
 
     private void BecomeLeader()
     {
-        if (!Config.IsVoter(Id))
+        var caretaker = !Config.Contains(Id);
+        if (!Config.IsVoter(Id) && !caretaker)
         {
-            // CanCampaign keeps non-voters from campaigning; winning as one would lead a cluster we are not in.
-            throw new RaftInvariantException($"node {Id} won an election in term {Term} but is not a voter of {Config}");
+            // CanCampaign keeps learners from campaigning; winning as one would lead a cluster that does not count us.
+            throw new RaftInvariantException($"node {Id} won an election in term {Term} but is a learner of {Config}");
         }
         Reset(Term);
         Role = Role.Leader;
         LeaderId = Id;
-        foreach (var member in Config.Members)
+        foreach (var member in Config.Members.Union([Id]))
         {
             var pr = new Progress(_log.LastIndex + 1, _options.MaxInflightMessages) { RecentActive = true };
             _progress[member] = pr;
@@ -207,6 +222,10 @@ public sealed partial class Raft
         // Raft §5.4.2 / thesis §6.4: a leader cannot know which earlier entries are committed until it
         // commits an entry of its own term, so it appends a no-op at once.
         AppendOwnEntry(EntryType.NoOp, []);
+        // A stranded leaver (IsStrandedLeaver) won: it is not in the configuration it leads, so it leads only to
+        // commit what it holds (its no-op, counted by the voters alone) and hand over, as a leader that applied its
+        // own removal does.
+        if (caretaker) HandOverAfterOwnRemoval();
     }
 
     private void TickLeader()

@@ -65,7 +65,7 @@ public sealed partial class Replica
         {
             _removedLogged = true;
             _log.LogWarning(
-                "This node ({Id}) was removed from the cluster; it no longer campaigns or serves (it still answers vote requests: a member that missed its removal may need its vote) (membership is now {Config}). " +
+                "This node ({Id}) was removed from the cluster; it no longer serves, and campaigns only while it holds log entries not known to be committed, to hand them over (it still answers vote requests: a member that missed its removal may need its vote) (membership is now {Config}). " +
                 "Stop it; to bring it back, add it again with a fresh data directory",
                 Id, config);
         }

@@ -351,6 +351,52 @@ public sealed class MembershipRules
     }
 
     [Fact]
+    public void Removed_node_holding_an_entry_the_remaining_voter_lost_campaigns_to_hand_it_over()
+    {
+        // Simulator seed 74203318: the removed leader handed over to a voter that had not learned of the removal's
+        // commit; the new leader's no-op reached the removed node, then the new leader crashed before that no-op was
+        // durable on its own disk. It still counted the removed node as a voter, which refused it its vote (its log
+        // was longer) and no longer campaigned itself: no leader, ever (thesis §4.2.2).
+        var net = Network.OfSize(3);
+        var oldLeader = net.Elect(1).Raft;
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net.Crash(3);
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var removal).Should().Be(ProposeResult.Accepted);
+        net.DropIf = m => m.From == 1 && m.To == 2 && (m.Commit >= removal || m.Type == MessageType.TimeoutNow);
+        net.Stabilize();
+        oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2));
+        net[2].Raft.CommitIndex.Should().BeLessThan(removal, "node 2 missed the commit");
+        net.DropIf = null;
+
+        // The handover's TimeoutNow arrives; node 2 campaigns in the old configuration and node 1 votes for it.
+        var two = net[2];
+        two.Raft.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 2, Term = oldLeader.Term });
+        net.ProcessReady(2);
+        net.Deliver(m => m.Type == MessageType.Vote);
+        var grant = net.InFlight.Single(m => m.Type == MessageType.VoteResponse && m.To == 2);
+        net.Discard(m => ReferenceEquals(m, grant));
+        two.Raft.Step(grant);
+        two.Raft.Role.Should().Be(Role.Leader);
+        // Its no-op leaves before it is durable (a leader may send first), reaches node 1, and node 2 crashes unsynced.
+        var ready = two.Raft.GetReady();
+        ready.Messages.Should().Contain(m => m.Type == MessageType.Append && m.To == 1);
+        net.Enqueue(ready.Messages);
+        net.Deliver(m => m.To == 1 && m.Type == MessageType.Append);
+        net.Crash(2);
+        net.Restart(2);
+        oldLeader.LastIndex.Should().BeGreaterThan(two.Raft.LastIndex, "node 1 holds the no-op node 2 lost");
+        oldLeader.LastIndex.Should().BeGreaterThan(oldLeader.CommitIndex);
+
+        // Node 1 campaigns (counting node 2 alone), leads only to commit what it holds and hands over.
+        net.TickUntil(() => two.Raft.Role == Role.Leader && two.Raft.Config == ClusterConfig.OfVoters(2), maxTicks: 100);
+        oldLeader.Role.Should().Be(Role.Follower);
+        two.Raft.CommitIndex.Should().Be(two.Raft.LastIndex);
+        net.Propose(2, "after").Should().BePositive();
+        net.Stabilize();
+        two.State.Should().Contain("after");
+    }
+
+    [Fact]
     public void TimeoutNow_starts_no_campaign_while_the_nodes_own_removal_is_committed_but_unapplied()
     {
         // Simulator seeds 7002066 and 7005135: the removed node won and crashed in BecomeLeader.
