@@ -189,11 +189,12 @@ public sealed class KvStateMachine
 
     /// <summary>
     /// The state as of now, frozen, for <see cref="KvSnapshotView.Serialize"/> to write on another thread while this
-    /// machine goes on applying. Costs one reference per key, lease and session; no value is copied.
+    /// machine goes on applying. Costs one reference per key, lease and session, copied in hash-table order (the view
+    /// sorts them where it is written); no value is copied.
     /// </summary>
     public KvSnapshotView Capture() => new(
         AppliedIndex,
-        [.. _data.Ordered()],
+        _data.Unordered(),
         [.. _leases.Values.Select(l => (l.Id, l.TtlSeconds))],
         [.. _sessions.OldestFirst().Select(SessionImage.Of)]);
 

@@ -57,6 +57,9 @@ internal sealed class KeyStore
     }
 
     /// <summary>Every key in ordinal order.</summary>
+    /// <summary>Every key and its record, in no particular order: a plain copy of the hash table, the cheapest capture.</summary>
+    public KeyValuePair<string, KeyRecord>[] Unordered() => [.. _byKey];
+
     public IEnumerable<KeyValuePair<string, KeyRecord>> Ordered()
     {
         foreach (var key in _ordered) yield return new(key, _byKey[key]);
