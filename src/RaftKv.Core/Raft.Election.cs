@@ -24,7 +24,10 @@ public sealed partial class Raft
     private void StartElection()
     {
         if (Role == Role.Leader || !CanCampaign) return;
-        if (_options.PreVote) BecomePreCandidate();
+        // A stranded leaver always asks for pre-votes first, even with PreVote off: it cannot win while a voter
+        // holds a longer log, and raising the term with every attempt took the votes the voters needed to elect one
+        // of their own (simulator seed 75214065: no PreVote, a fast clock, a livelock).
+        if (_options.PreVote || IsStrandedLeaver) BecomePreCandidate();
         else BecomeCandidate(transfer: false);
     }
 
@@ -48,8 +51,8 @@ public sealed partial class Raft
     /// its own disk. Node 2 still counted node 0 as a voter, and node 0, whose log was now longer, refused it its
     /// vote, while node 0 itself no longer campaigned: no leader, ever. Such a node campaigns again, counting the
     /// voters of its configuration and not itself; if it wins it leads only to hand over (<see cref="BecomeLeader"/>).
-    /// PreVote and the leader lease keep it from disturbing a cluster that has a leader; once it knows its log is
-    /// committed it stops.
+    /// It always campaigns with PreVote (<see cref="StartElection"/>), and the leader lease keeps it from disturbing
+    /// a cluster that has a leader; once it knows its log is committed it stops.
     /// </summary>
     private bool IsStrandedLeaver => !Config.Contains(Id) && _log.LastIndex > _log.Committed;
 
