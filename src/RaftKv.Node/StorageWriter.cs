@@ -154,7 +154,7 @@ public sealed class StorageWriter : IStorageQueue
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Streamed off the loop, from the frozen view the replica captured straight into the snapshot file, a buffer at a
         // time: the loop keeps applying meanwhile, this writer keeps appending, and no size of state needs it in memory.
-        // At the lowest CPU priority (BackgroundThread): on a busy machine the write path goes first and the snapshot waits.
+        // At a lower CPU priority (BackgroundThread): on a busy machine the write path goes first.
         var task = BackgroundThread.Run("snapshot writer", () =>
         {
             var prepared = _storage.PrepareSnapshot(request.Metadata, request.WriteData);

@@ -4,7 +4,7 @@ using RaftKv.Storage.IO;
 namespace RaftKv.Storage;
 
 /// <summary>
-/// Runs long, bulk work (writing a snapshot file of a large state) on a thread of its own at the lowest CPU priority,
+/// Runs long, bulk work (writing a snapshot file of a large state) on a thread of its own at a lower CPU priority,
 /// so that the event loops, the storage writer and the transport of every node on the machine go first whenever the
 /// CPU is contended: on a 2-core machine three nodes writing a 1 GiB snapshot each compete with the write path for
 /// the same cores (issue 9's write p99 across a snapshot). With the CPU idle the work runs at full speed all the same.
@@ -12,8 +12,12 @@ namespace RaftKv.Storage;
 /// </summary>
 public static class BackgroundThread
 {
-    /// <summary>The nice value of the thread: the lowest priority Linux has (a process may always lower its own threads').</summary>
-    public const int Nice = 19;
+    /// <summary>
+    /// The nice value of the thread (a process may always lower its own threads'): about a third of a normal thread's
+    /// share of a contended core. Not the lowest (19): at that weight a small snapshot waited out a busy machine for
+    /// over a second, and on a machine that stays busy the log would grow without bound while the snapshot starves.
+    /// </summary>
+    public const int Nice = 5;
 
     /// <summary>Starts <paramref name="work"/> on a new low-priority thread named <paramref name="name"/>; the task ends with it.</summary>
     public static Task<T> Run<T>(string name, Func<T> work)

@@ -5,7 +5,7 @@ namespace RaftKv.Storage.Tests;
 public sealed class BackgroundThreadTests
 {
     [Fact]
-    public async Task Work_runs_on_a_thread_of_its_own_at_the_lowest_priority_and_returns_its_result()
+    public async Task Work_runs_on_a_thread_of_its_own_at_a_lower_priority_and_returns_its_result()
     {
         var callerThread = Environment.CurrentManagedThreadId;
         var (thread, lowered, name) = await BackgroundThread.Run("snapshot writer",
