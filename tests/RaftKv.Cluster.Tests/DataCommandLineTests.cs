@@ -70,7 +70,10 @@ public sealed class DataCommandLineTests(ITestOutputHelper output)
         await using (var client = cluster.CreateClient(timeout: TimeSpan.FromSeconds(20)))
             for (var i = 0; i < 30; i++) (await client.SetAsync("k", Json.Number(i), ct)).Status.Should().Be(RaftKv.Protocol.ClientStatus.Ok);
 
-        // After a restart each node's history starts after its snapshot (taken every 10 entries here).
+        // After a restart each node's history starts after its snapshot (taken every 10 entries here), once that
+        // snapshot is stored: a snapshot still being written when the node is killed is not there after the restart.
+        for (var id = 0; id < cluster.Count; id++)
+            await cluster.WaitForStatusAsync(id, s => s.SnapshotIndex >= 10, $"node {id} stored a snapshot", TimeSpan.FromSeconds(30), ct);
         for (var id = 0; id < cluster.Count; id++) await cluster.RestartAsync(id, ct);
         await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30), ct);
 
