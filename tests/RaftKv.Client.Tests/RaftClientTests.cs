@@ -259,7 +259,9 @@ public sealed class RaftClientTests
     {
         await using var cluster = FakeCluster.Start(2, leaderId: 1);
         cluster.Nodes[0].Silent = true;
-        await using var client = cluster.NewClient(requestTimeout: TimeSpan.FromMilliseconds(300));
+        // A second, not 300 ms: the attempt's budget covers connecting and the hello too, and under a loaded CI run that
+        // alone took longer, so the request never reached the silent node (a fresh-clone CI run failed on it).
+        await using var client = cluster.NewClient(requestTimeout: TimeSpan.FromSeconds(1));
 
         var response = await client.SetAsync("a", Json("1"), None);
 
