@@ -325,19 +325,28 @@ public sealed class MembershipRules
         node.Raft.Role.Should().Be(Role.Follower, "voting is all it does");
     }
 
+    /// <summary>
+    /// Node 1 leads {1, 2} (node 3 removed and down) and proposes its own removal; node 2 acknowledges it, then loses
+    /// every message that would tell it the removal committed (and the handover's TimeoutNow). The drop stays set.
+    /// </summary>
+    private static (Raft OldLeader, long Removal) LeaderRemovesItselfWhileNodeTwoMissesTheCommit(Network net)
+    {
+        var oldLeader = net.Elect(1).Raft;
+        Change(net, 1, ConfigChangeType.Remove, 3);
+        net.Crash(3);
+        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var removal).Should().Be(ProposeResult.Accepted);
+        net.DropIf = m => m.From == 1 && m.To == 2 && (m.Commit >= removal || m.Type == MessageType.TimeoutNow);
+        net.Stabilize();
+        return (oldLeader, removal);
+    }
+
     [Fact]
     public void Leader_that_applies_its_own_removal_hands_over_to_a_voter_that_missed_the_commit()
     {
         // Simulator seed 70152291: a leader that applied its own removal stepped down at once; the remaining voter had
         // missed that commit, so it still needed the removed node's vote, and could not get it (its log was shorter).
         var net = Network.OfSize(3);
-        var oldLeader = net.Elect(1).Raft;
-        Change(net, 1, ConfigChangeType.Remove, 3);
-        net.Crash(3);
-        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var removal).Should().Be(ProposeResult.Accepted);
-        // Node 2 acknowledges the removal, then loses every message that would tell it the removal committed.
-        net.DropIf = m => m.From == 1 && m.To == 2 && (m.Commit >= removal || m.Type == MessageType.TimeoutNow);
-        net.Stabilize();
+        var (oldLeader, removal) = LeaderRemovesItselfWhileNodeTwoMissesTheCommit(net);
         oldLeader.CommitIndex.Should().BeGreaterThanOrEqualTo(removal);
         oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2));
         net[2].Raft.CommitIndex.Should().BeLessThan(removal, "node 2 missed the commit");
@@ -360,12 +369,7 @@ public sealed class MembershipRules
         // durable on its own disk. It still counted the removed node as a voter, which refused it its vote (its log
         // was longer) and no longer campaigned itself: no leader, ever (thesis §4.2.2).
         var net = Network.OfSize(3, o => o with { PreVote = preVote });
-        var oldLeader = net.Elect(1).Raft;
-        Change(net, 1, ConfigChangeType.Remove, 3);
-        net.Crash(3);
-        oldLeader.ProposeConfigChange(new ConfigChange(ConfigChangeType.Remove, 1), out var removal).Should().Be(ProposeResult.Accepted);
-        net.DropIf = m => m.From == 1 && m.To == 2 && (m.Commit >= removal || m.Type == MessageType.TimeoutNow);
-        net.Stabilize();
+        var (oldLeader, removal) = LeaderRemovesItselfWhileNodeTwoMissesTheCommit(net);
         oldLeader.Config.Should().Be(ClusterConfig.OfVoters(2));
         net[2].Raft.CommitIndex.Should().BeLessThan(removal, "node 2 missed the commit");
         net.DropIf = null;
