@@ -22,8 +22,23 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
     // log line from any of them, then a burst), and 45 s was not enough for the next election after that.
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
 
+    private readonly ConcurrentQueue<string> _timeline = new();
+
     [Fact]
     public async Task A_prefix_watch_through_leader_kills_and_partitions_sees_exactly_the_committed_events()
+    {
+        try
+        {
+            await WatchThroughFaultsAsync();
+        }
+        catch (TimeoutException e)
+        {
+            // The steps taken so far, with their times, lead the message: CI shows the start of a failure's message.
+            throw new TimeoutException($"{e.Message.Split('\n')[0]} after these steps:\n{string.Join('\n', _timeline)}\n{e.Message}", e);
+        }
+    }
+
+    private async Task WatchThroughFaultsAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var ct = timeout.Token;
@@ -33,6 +48,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
         for (var node = 0; node < cluster.Count; node++) cluster.SetServers(node, mesh.ServersFor(node));
         await cluster.StartAllAsync(ct);
         var leader = await cluster.WaitForLeaderAsync(Settle, ct);
+        Log($"leader {leader.Id} in term {leader.Term}");
 
         await using var writer = cluster.CreateClient(timeout: TimeSpan.FromSeconds(20));
         await using var watching = cluster.CreateClient(timeout: TimeSpan.FromSeconds(20));
@@ -72,6 +88,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
             Log($"kill -9 leader {leader.Id}");
             await cluster.KillAsync(leader.Id, ct);
             var second = await cluster.WaitForLeaderAsync(Settle, ct, except: [leader.Id]);
+            Log($"leader {second.Id} in term {second.Term}; restarting node {leader.Id}");
             cluster.Start(leader.Id);
             await MoreWritesAsync("after the first kill");
 
@@ -80,6 +97,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
             Log($"isolate leader {second.Id} (blackhole)");
             mesh.Isolate(second.Id, CutStyle.Blackhole);
             var third = await cluster.WaitForLeaderAsync(Settle, ct, except: [second.Id]);
+            Log($"leader {third.Id} in term {third.Term}");
             await MoreWritesAsync("with the old leader cut off");
             Log($"kill -9 leader {third.Id} while node {second.Id} is cut off");
             await cluster.KillAsync(third.Id, ct);
@@ -87,9 +105,11 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
             await MoreWritesAsync("with one node cut off and one killed");
 
             // 3. Heal, restart, and a majority/minority split with the leader in the minority (refused links).
+            Log($"heal every link, restart node {third.Id}");
             mesh.HealAll();
             cluster.Start(third.Id);
             var fourth = await cluster.WaitForLeaderAsync(Settle, ct);
+            Log($"leader {fourth.Id} in term {fourth.Term}");
             var minority = new[] { fourth.Id, (fourth.Id + 1) % cluster.Count };
             var majority = Enumerable.Range(0, cluster.Count).Except(minority).ToArray();
             Log($"partition {string.Join(",", minority)} (with leader {fourth.Id}) | {string.Join(",", majority)}");
@@ -150,5 +170,10 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
         }
     }
 
-    private void Log(string line) => output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+    private void Log(string line)
+    {
+        var stamped = $"{DateTime.UtcNow:HH:mm:ss.fff} {line}";
+        _timeline.Enqueue(stamped);
+        output.WriteLine(stamped);
+    }
 }

@@ -76,6 +76,9 @@ public sealed class SnapshotTransferFaultTests : IDisposable
             gated.Open();
             await Eventually.HoldsAsync(() => log.Lines.Any(l => l.Text.StartsWith("Streaming the snapshot at index 800", StringComparison.Ordinal) && l.Text.Contains("stopped", StringComparison.Ordinal)),
                 "the leader notices the stream failed");
+            // The snapshot stream can notice the loss before the link does; until the link has seen its connection go
+            // too, IsConnected below would still describe the old connection, and a snapshot sent on it would be lost.
+            await Eventually.HoldsAsync(() => !leader.IsConnected(1), "the leader's link sees the connection gone");
             b = TestNode.Start(Options(1, port));
             await Eventually.HoldsAsync(() => leader.IsConnected(1), "the link is up again");
 

@@ -38,15 +38,18 @@ public sealed class OutputLog : IDisposable
 
     public void Append(string line)
     {
+        // The tail and the file, read by people, carry the time the harness received each line: a stretch without
+        // lines from every node at once then tells a stalled reader (the test process) from stalled nodes.
+        var received = $"{DateTime.UtcNow:HH:mm:ss.fff} {line}";
         lock (_gate)
         {
             _lineCount++;
             _all.Add(line);
-            _tail.Enqueue(line);
+            _tail.Enqueue(received);
             while (_tail.Count > _capacity) _tail.Dequeue();
             try
             {
-                _file.WriteLine(line);
+                _file.WriteLine(received);
             }
             catch (ObjectDisposedException)
             {
@@ -55,7 +58,7 @@ public sealed class OutputLog : IDisposable
         }
     }
 
-    /// <summary>The last lines (at most the capacity given at construction).</summary>
+    /// <summary>The last lines (at most the capacity given at construction), each after the UTC time it was received.</summary>
     public string Tail()
     {
         lock (_gate) return string.Join('\n', _tail);
