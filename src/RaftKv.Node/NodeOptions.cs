@@ -52,6 +52,15 @@ public sealed record NodeOptions
     /// <summary>Also take one once the commands applied since the last one hold this many bytes (--snapshot-log-bytes).</summary>
     public long SnapshotLogBytes { get; init; } = RaftKv.Replica.ReplicaOptions.DefaultSnapshotLogBytes;
 
+    /// <summary>
+    /// MiB per second this node writes a snapshot of its own state at, at most, 0 for no limit (--snapshot-write-rate):
+    /// a paced snapshot leaves the disk room for the log's fdatasyncs (docs/BENCHMARKS.md, "Snapshots of any size").
+    /// </summary>
+    public int SnapshotWriteMiBPerSecond { get; init; } = DefaultSnapshotWriteMiBPerSecond;
+
+    /// <summary>The default of <see cref="SnapshotWriteMiBPerSecond"/>.</summary>
+    public const int DefaultSnapshotWriteMiBPerSecond = 64;
+
     /// <summary>Largest value a client may store.</summary>
     public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;
 
@@ -105,6 +114,7 @@ public sealed record NodeOptions
             throw new ArgumentException($"node id {Id} is not in the server list (ids 0 to {Servers.Count - 1}); a new member needs --address and --join");
         if (SnapshotEntries < 1) throw new ArgumentException($"--snapshot-entries must be at least 1, was {SnapshotEntries}");
         if (SnapshotLogBytes < 1) throw new ArgumentException($"--snapshot-log-bytes must be at least 1, was {SnapshotLogBytes}");
+        if (SnapshotWriteMiBPerSecond < 0) throw new ArgumentException($"--snapshot-write-rate must be 0 (no limit) or more MiB/s, was {SnapshotWriteMiBPerSecond}");
         if (MaxPendingRequests < 1) throw new ArgumentException($"the pending request limit must be at least 1, was {MaxPendingRequests}");
         if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("the tick interval must be positive");
         if (HeartbeatInterval < TickInterval) throw new ArgumentException($"the heartbeat interval ({HeartbeatInterval.TotalMilliseconds} ms) must be at least one tick ({TickInterval.TotalMilliseconds} ms)");

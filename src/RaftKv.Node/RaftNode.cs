@@ -63,7 +63,11 @@ public sealed partial class RaftNode : IAsyncDisposable
         var clusterId = options.EffectiveClusterId;
         _calls = Channel.CreateBounded<ClientCall>(new BoundedChannelOptions(options.MaxPendingRequests) { SingleReader = true });
 
-        _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions { Fsync = options.Fsync });
+        _storage = RaftStorage.Open(options.DataDirectory, clusterId, options.Id, new StorageOptions
+        {
+            Fsync = options.Fsync,
+            SnapshotWriteBytesPerSecond = (long)options.SnapshotWriteMiBPerSecond << 20,
+        });
         var recovery = _storage.Recovery;
         if (recovery.TornTail is { } torn) _log.LogWarning("Storage recovery: {TornTail}", torn);
         foreach (var note in recovery.Notes) _log.LogWarning("Storage recovery: {Note}", note);

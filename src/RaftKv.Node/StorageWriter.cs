@@ -151,14 +151,18 @@ public sealed class StorageWriter : IStorageQueue
         if (request.HardState is { } hs)
             await RetryWhileFullAsync(() => _storage.Save(hs, [], null), "writing the hard state", ct);
         await DelayAsync(ct);
+        _log.LogInformation("Writing the snapshot file at index {Index} in the background", request.Metadata.Index);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Streamed off the loop, from the frozen view the replica captured straight into the snapshot file, a buffer at a
         // time: the loop keeps applying meanwhile, this writer keeps appending, and no size of state needs it in memory.
         // At a lower CPU priority (BackgroundThread): on a busy machine the write path goes first.
         var task = BackgroundThread.Run("snapshot writer", () =>
         {
-            var prepared = _storage.PrepareSnapshot(request.Metadata, request.WriteData);
-            Metrics?.OnSnapshot(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            var prepared = _storage.PrepareSnapshot(request.Metadata, request.WriteData, ct);
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            Metrics?.OnSnapshot(elapsed);
+            _log.LogInformation("Wrote the snapshot file at index {Index}: {Bytes:N0} bytes in {Seconds:0.000} s",
+                request.Metadata.Index, prepared.Snapshot.Data.Length, elapsed.TotalSeconds);
             return prepared;
         });
         _preparing = (request, task);

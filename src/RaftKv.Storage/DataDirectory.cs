@@ -172,7 +172,7 @@ internal static class DataDirectory
     /// <summary>
     /// Lists the snapshot files and reads the newest one that verifies. Damaged ones newer than it are returned
     /// (oldest first), to be renamed to <c>*.damaged</c> once the log proves to cover them, or named in the error when
-    /// it does not; leftover temporary files from an interrupted write are deleted.
+    /// it does not; leftover temporary files from an interrupted write, and replaced ones not yet deleted, are deleted.
     /// </summary>
     private static (List<SnapshotFile> Files, SnapshotFile? Current, Snapshot? Snapshot, List<(string Path, string Reason)> Damaged) RecoverSnapshots(string folder, List<string> notes)
     {
@@ -184,6 +184,11 @@ internal static class DataDirectory
             {
                 File.Delete(path);
                 notes.Add($"deleted {path}, left by an interrupted snapshot write");
+            }
+            else if (name.EndsWith(SnapshotFile.DeletingSuffix, StringComparison.Ordinal))
+            {
+                File.Delete(path);
+                notes.Add($"deleted {path}, a replaced snapshot whose deletion the last run did not finish");
             }
             else if (SnapshotFile.TryParseName(name, out var term, out var index))
             {

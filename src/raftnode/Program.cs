@@ -29,6 +29,7 @@ public static class Program
         var clusterId = new Option<string?>("--cluster-id") { Description = "Cluster identity shared by all members [default: derived from the server list]. Peers with another id are refused." };
         var snapshotEntries = new Option<long>("--snapshot-entries") { Description = "Take a snapshot and compact the log after this many applied entries.", DefaultValueFactory = _ => 50_000 };
         var snapshotLogBytes = new Option<long>("--snapshot-log-bytes") { Description = "Also take a snapshot once the commands applied since the last one hold this many bytes.", DefaultValueFactory = _ => RaftKv.Replica.ReplicaOptions.DefaultSnapshotLogBytes };
+        var snapshotWriteRate = new Option<int>("--snapshot-write-rate") { Description = "Write a snapshot of this node's state at this many MiB/s at most, 0 for no limit: leaves the disk room for the log's fsyncs.", HelpName = "MIB_PER_S", DefaultValueFactory = _ => NodeOptions.DefaultSnapshotWriteMiBPerSecond };
         var restore = new Option<string?>("--restore") { Description = "Seed this node's empty data directory from a backup (raftctl snapshot save FILE) before starting: disaster recovery into a new cluster. Give it to every node of the new cluster.", HelpName = "FILE" };
         var noFsync = new Option<bool>("--unsafe-no-fsync") { Description = "Do not fsync the log (benchmark experiments only: acknowledged writes can be lost on power failure)." };
         var address = new Option<string?>("--address") { Description = "The host:port peers and clients reach this node at [default: its line in servers.txt]. Required with --join.", HelpName = "HOST:PORT" };
@@ -48,7 +49,7 @@ public static class Program
         var tlsCa = new Option<string?>("--tls-ca") { Description = "Mutual TLS: the cluster CA certificate (PEM); peers and clients without a certificate it signed are refused.", HelpName = "FILE" };
         var root = new RootCommand("raftnode: one member of a RaftKv cluster (Raft consensus, replicated key-value store).")
         {
-            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, snapshotLogBytes, restore, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
+            id, servers, dataDir, logLevel, heartbeat, election, clusterId, snapshotEntries, snapshotLogBytes, snapshotWriteRate, restore, noFsync, http, logFormat, address, listen, join, tlsCert, tlsKey, tlsCa,
         };
 
         var parsed = root.Parse(args);
@@ -60,7 +61,7 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
-            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456] [--restore FILE]");
+            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456] [--snapshot-write-rate 64] [--restore FILE]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");
@@ -121,6 +122,7 @@ public static class Program
                 ClusterId = parsed.GetValue(clusterId) ?? joinedClusterId,
                 SnapshotEntries = parsed.GetValue(snapshotEntries),
                 SnapshotLogBytes = parsed.GetValue(snapshotLogBytes),
+                SnapshotWriteMiBPerSecond = parsed.GetValue(snapshotWriteRate),
                 InjectedSyncDelay = TestHooks.InjectedSyncDelay(),
             };
             if (TestHooks.MaxPeerFrameBytes() is { } frameBytes)

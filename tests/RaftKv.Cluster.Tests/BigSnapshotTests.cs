@@ -23,12 +23,13 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
 {
     private const int Values = 1_100;
     private const int ValueChars = 1_048_000;
-    private const int SnapshotEntries = 20_000;
+    private const int SnapshotEntries = 100_000;
 
     private static readonly LocalClusterOptions Options = new()
     {
-        // Snapshots every 256 MiB of commands (the default --snapshot-log-bytes) while loading, then every 20,000 entries:
-        // one snapshot of the whole state falls inside the bench run that measures it.
+        // Snapshots every 256 MiB of commands (the default --snapshot-log-bytes) while loading, then every 100,000 entries:
+        // one snapshot of the whole state falls inside the bench run that measures it, and only one (a snapshot of 1 GiB
+        // is written at the default --snapshot-write-rate of 128 MiB/s, about 9 s).
         ExtraArguments = ["--snapshot-entries", SnapshotEntries.ToString(CultureInfo.InvariantCulture)],
     };
 
@@ -101,36 +102,43 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
             // Write p99 with and without a snapshot of this state under way (issue: within 2x, no leader change).
             var current = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60), ct);
             var status = (await cluster.TryStatusAsync(current.Id, ct))!;
-            // Bring the next snapshot to about 5,000 writes away, measure 4,000 writes without one, then 11,000 writes of
-            // which the last 10,000 run while the snapshot of the whole state is written (or after it).
+            // Bring the next snapshot to about 45,000 writes away, measure 30,000 writes without one, then 14 s of writes
+            // that start about 15,000 writes before the snapshot of the whole state falls due and outlast its writing.
             async Task<long> DueInAsync()
             {
                 status = (await cluster.TryStatusAsync(current.Id, ct))!;
                 return status.SnapshotIndex + SnapshotEntries - status.AppliedIndex;
             }
+            // A snapshot that fell due while loading (every 256 MiB of commands) may still be being written, paced at
+            // --snapshot-write-rate: the measurement starts once none is.
+            await WaitForSnapshotWritesAsync(cluster, ct);
             var dueIn = await DueInAsync();
-            if (dueIn < 6_000)
+            if (dueIn < 46_000)
             {
                 var snapshotBefore = status.SnapshotIndex;
                 await BenchAsync(cluster, ["--total", (dueIn + 50).ToString(CultureInfo.InvariantCulture), "--clients", "8", "--prefix", "fill/"], ct);
                 await cluster.WaitForStatusAsync(current.Id, s => s.SnapshotIndex > snapshotBefore, "the filler's snapshot is stored", TimeSpan.FromMinutes(5), ct);
                 dueIn = await DueInAsync();
             }
-            if (dueIn > 5_000)
+            if (dueIn > 45_000)
             {
-                await BenchAsync(cluster, ["--total", (dueIn - 5_000).ToString(CultureInfo.InvariantCulture), "--clients", "8", "--prefix", "fill/"], ct);
+                await BenchAsync(cluster, ["--total", (dueIn - 45_000).ToString(CultureInfo.InvariantCulture), "--clients", "8", "--prefix", "fill/"], ct);
                 dueIn = await DueInAsync();
             }
             var snapshotBeforeQuiet = status.SnapshotIndex;
-            var quiet = await BenchAsync(cluster, ["--total", "4000", "--clients", "8", "--prefix", "quiet/"], ct);
+            var quiet = await BenchAsync(cluster, ["--total", "30000", "--clients", "8", "--prefix", "quiet/"], ct);
             var afterQuiet = (await cluster.TryStatusAsync(current.Id, ct))!;
             afterQuiet.SnapshotIndex.Should().Be(snapshotBeforeQuiet, "no snapshot falls due in the run without one");
-            var across = await BenchAsync(cluster, ["--total", "11000", "--clients", "8", "--prefix", "across/"], ct);
+            var across = await BenchAsync(cluster, ["--duration", "22", "--clients", "8", "--prefix", "across/"], ct);
             var afterAcross = (await cluster.TryStatusAsync(current.Id, ct))!;
             afterAcross.SnapshotIndex.Should().BeGreaterThan(snapshotBeforeQuiet, "a snapshot of the whole state was taken during the run");
+            for (var id = 0; id < cluster.Count; id++)
+                (await cluster.TryStatusAsync(id, ct))?.SnapshotIndex.Should().BeGreaterThan(snapshotBeforeQuiet, $"node {id} finished writing its snapshot within the run");
             var snapshotLine = cluster.NodeLog(current.Id).Split('\n').LastOrDefault(l => l.Contains("stored; log compacted", StringComparison.Ordinal))?.Trim();
             Note($"bench without a snapshot: {quiet}");
             Note($"bench across a snapshot: {across}; {snapshotLine}");
+            for (var id = 0; id < cluster.Count; id++)
+                Note($"node {id}: " + (cluster.NodeLog(id).Split('\n').LastOrDefault(l => l.Contains("Wrote the snapshot file", StringComparison.Ordinal))?.Trim() ?? "(no 'Wrote the snapshot file' line)"));
             Note($"leader {current.Id} term {status.Term} before, {afterAcross.Term} after (leader {afterAcross.LeaderId})");
             afterAcross.LeaderId.Should().Be(current.Id, "no leader change across the snapshot");
             for (var id = 0; id < cluster.Count; id++) cluster.Node(id).IsRunning.Should().BeTrue($"node {id} must not exit");
@@ -139,6 +147,25 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
             if (Environment.GetEnvironmentVariable("RAFTKV_BIG_SNAPSHOT_REPORT") is { Length: > 0 } path)
                 await File.WriteAllTextAsync(path, report.ToString(), ct);
         }, Options, deadline: TimeSpan.FromMinutes(40));
+    }
+
+    /// <summary>Waits until every node's current incarnation has finished each snapshot file it began writing.</summary>
+    private static async Task WaitForSnapshotWritesAsync(LocalCluster cluster, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var busy = Enumerable.Range(0, cluster.Count).Where(id =>
+            {
+                var lines = cluster.Node(id).Output.LinesSince(0);
+                var incarnation = lines.Skip(lines.ToList().FindLastIndex(l => l.StartsWith("=== harness: start", StringComparison.Ordinal))).ToList();
+                return incarnation.Count(l => l.Contains("Writing the snapshot file", StringComparison.Ordinal)) >
+                       incarnation.Count(l => l.Contains("Wrote the snapshot file", StringComparison.Ordinal));
+            }).ToList();
+            if (busy.Count == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"nodes {string.Join(", ", busy)} still writing a snapshot after 2 minutes");
+            await Task.Delay(100, ct);
+        }
     }
 
     /// <summary>Runs raftctl bench with --json and returns "p50 / p99 write ms, ops/s, errors".</summary>

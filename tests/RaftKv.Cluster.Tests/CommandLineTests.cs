@@ -15,6 +15,8 @@ public sealed class CommandLineTests
     [InlineData("missing servers file", "0 --servers nowhere.txt")]
     [InlineData("malformed servers file", "0 --servers bad.txt")]
     [InlineData("unknown option", "0 --frobnicate")]
+    [InlineData("negative snapshot write rate", "0 --snapshot-write-rate -1")]
+    [InlineData("snapshot write rate not a number", "0 --snapshot-write-rate fast")]
     public async Task Raftnode_exits_2_with_usage_on_a_bad_command_line(string problem, string arguments)
     {
         var dir = Directory.CreateTempSubdirectory("raftkv-cmdline-");

@@ -11,6 +11,9 @@ internal sealed class SnapshotFile(string path, long index, long term, long leng
     public const string Extension = ".snap";
     public const string TemporarySuffix = ".tmp";
 
+    /// <summary>A replaced snapshot being deleted in the background; recovery deletes one a restart left behind.</summary>
+    public const string DeletingSuffix = ".deleting";
+
     public string Path { get; } = path;
     public long Index { get; } = index;
     public long Term { get; } = term;

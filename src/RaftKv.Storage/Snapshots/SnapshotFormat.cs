@@ -39,10 +39,10 @@ internal static class SnapshotFormat
     /// Writes a snapshot durably into <paramref name="directory"/>, its data streamed by <paramref name="writeData"/>
     /// (which must not dispose the stream), and returns the file.
     /// </summary>
-    public static SnapshotFile Write(string directory, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync)
+    public static SnapshotFile Write(string directory, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync, WritePacer? pacer = null)
     {
         var path = Path.Combine(directory, SnapshotFile.FileName(metadata.Term, metadata.Index));
-        return WriteTo(path, metadata, writeData, fsync);
+        return WriteTo(path, metadata, writeData, fsync, pacer);
     }
 
     /// <summary>Writes <paramref name="snapshot"/> durably to <paramref name="path"/> (temporary file, fsync, rename).</summary>
@@ -54,7 +54,7 @@ internal static class SnapshotFormat
     /// <paramref name="writeData"/>: the header's place is left empty, the data follows with its length and CRC-32C
     /// counted on the way, and the header is written last. Memory stays bounded whatever the size of the data.
     /// </summary>
-    public static SnapshotFile WriteTo(string path, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync)
+    public static SnapshotFile WriteTo(string path, SnapshotMetadata metadata, Action<Stream> writeData, bool fsync, WritePacer? pacer = null)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temporary = path + SnapshotFile.TemporarySuffix;
@@ -66,7 +66,7 @@ internal static class SnapshotFormat
             try
             {
                 using var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
-                var data = new ChecksummingWriteStream(handle, headerSize, fsync ? temporary : null);
+                var data = new ChecksummingWriteStream(handle, headerSize, fsync ? temporary : null, pacer);
                 writeData(data);
                 dataLength = data.Written;
                 WriteHeader(header.AsSpan(0, headerSize), metadata, dataLength, data.Crc);
