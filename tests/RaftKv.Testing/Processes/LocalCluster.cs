@@ -263,7 +263,7 @@ public sealed class LocalCluster : IAsyncDisposable
             if (DateTime.UtcNow >= deadline) break;
             await Task.Delay(25, cancellationToken).ConfigureAwait(false);
         }
-        throw new TimeoutException($"node {id}: {what} did not happen within {timeout.TotalSeconds:0.#}s (last status: {last})\n{NodeLog(id)}");
+        throw new TimeoutException($"node {id}: {what} did not happen within {timeout.TotalSeconds:0.#}s (last status: {last})\n{_outputs[id].TailWithTimes()}");
     }
 
     /// <summary>Waits until node <paramref name="id"/> has printed a line containing <paramref name="text"/> (case-insensitive) after line <paramref name="fromLine"/>.</summary>
@@ -274,7 +274,7 @@ public sealed class LocalCluster : IAsyncDisposable
         while (!output.Contains(text, fromLine))
         {
             if (DateTime.UtcNow >= deadline)
-                throw new TimeoutException($"node {id} did not log \"{text}\" within {timeout.TotalSeconds:0.#}s\n{output.Tail()}");
+                throw new TimeoutException($"node {id} did not log \"{text}\" within {timeout.TotalSeconds:0.#}s\n{output.TailWithTimes()}");
             await Task.Delay(25, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -307,7 +307,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 ? $"{s.Role} term {s.Term} leader {s.LeaderId?.ToString(CultureInfo.InvariantCulture) ?? "-"} log [{s.FirstIndex}..{s.LastIndex}] commit {s.CommitIndex} applied {s.AppliedIndex}"
                 : "no status";
             text.AppendLine(CultureInfo.InvariantCulture, $"--- node {i} at {_addresses[i]}: {state}; {status}; full log {NodeLogFile(i)}");
-            text.AppendLine(_outputs[i].Tail());
+            text.AppendLine(_outputs[i].TailWithTimes());
         }
         return text.ToString();
     }

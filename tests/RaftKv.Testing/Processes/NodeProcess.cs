@@ -126,7 +126,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"node {Id} (pid {p.Id}) did not exit within {timeout.TotalSeconds:0.#}s\n{Output.Tail()}");
+            throw new TimeoutException($"node {Id} (pid {p.Id}) did not exit within {timeout.TotalSeconds:0.#}s\n{Output.TailWithTimes()}");
         }
         if (!_exitReported && ReferenceEquals(p, _process))
         {

@@ -10,7 +10,7 @@ namespace RaftKv.Testing.Processes;
 public sealed class OutputLog : IDisposable
 {
     private readonly object _gate = new();
-    private readonly Queue<string> _tail = new();
+    private readonly Queue<(DateTime Received, string Line)> _tail = new();
     private readonly int _capacity;
     private readonly StreamWriter _file;
     private readonly List<string> _all = new();
@@ -38,14 +38,15 @@ public sealed class OutputLog : IDisposable
 
     public void Append(string line)
     {
-        // The tail and the file, read by people, carry the time the harness received each line: a stretch without
-        // lines from every node at once then tells a stalled reader (the test process) from stalled nodes.
-        var received = $"{DateTime.UtcNow:HH:mm:ss.fff} {line}";
+        // The file and failure messages (TailWithTimes), read by people, carry the time the harness received each line:
+        // a stretch without lines from every node at once then tells a stalled reader (the test process) from stalled nodes.
+        var now = DateTime.UtcNow;
+        var received = Stamp(now, line);
         lock (_gate)
         {
             _lineCount++;
             _all.Add(line);
-            _tail.Enqueue(received);
+            _tail.Enqueue((now, line));
             while (_tail.Count > _capacity) _tail.Dequeue();
             try
             {
@@ -58,11 +59,19 @@ public sealed class OutputLog : IDisposable
         }
     }
 
-    /// <summary>The last lines (at most the capacity given at construction), each after the UTC time it was received.</summary>
+    /// <summary>The last lines (at most the capacity given at construction), as the node printed them.</summary>
     public string Tail()
     {
-        lock (_gate) return string.Join('\n', _tail);
+        lock (_gate) return string.Join('\n', _tail.Select(t => t.Line));
     }
+
+    /// <summary><see cref="Tail"/>, each line after the UTC time the harness received it: for failure messages.</summary>
+    public string TailWithTimes()
+    {
+        lock (_gate) return string.Join('\n', _tail.Select(t => Stamp(t.Received, t.Line)));
+    }
+
+    private static string Stamp(DateTime received, string line) => $"{received:HH:mm:ss.fff} {line}";
 
     /// <summary>Every line after the first <paramref name="lineCount"/> (see <see cref="LineCount"/>).</summary>
     public IReadOnlyList<string> LinesSince(long lineCount)
