@@ -59,7 +59,7 @@ public sealed record NodeOptions
     public int SnapshotWriteMiBPerSecond { get; init; } = DefaultSnapshotWriteMiBPerSecond;
 
     /// <summary>The default of <see cref="SnapshotWriteMiBPerSecond"/>.</summary>
-    public const int DefaultSnapshotWriteMiBPerSecond = 64;
+    public const int DefaultSnapshotWriteMiBPerSecond = 32;
 
     /// <summary>Largest value a client may store.</summary>
     public int MaxValueBytes { get; init; } = RaftKv.Protocol.ProtocolLimits.MaxValueBytes;

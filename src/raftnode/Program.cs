@@ -61,7 +61,7 @@ public static class Program
             Console.Error.WriteLine();
             Console.Error.WriteLine("usage: raftnode <id> [--servers servers.txt] [--data-dir data/node-<id>] [--log-level Information] [--heartbeat-ms 50]");
             Console.Error.WriteLine("                     [--election-timeout-ms 150] [--cluster-id ID] [--snapshot-entries 50000] [--unsafe-no-fsync]");
-            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456] [--snapshot-write-rate 64] [--restore FILE]");
+            Console.Error.WriteLine("                     [--snapshot-log-bytes 268435456] [--snapshot-write-rate 32] [--restore FILE]");
             Console.Error.WriteLine("                     [--address HOST:PORT] [--listen HOST:PORT] [--join HOST:PORT[,HOST:PORT...]]");
             Console.Error.WriteLine("                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]");
             Console.Error.WriteLine("                     [--http HOST:PORT|none] [--log-format text|json]");

@@ -25,12 +25,23 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
     private const int ValueChars = 1_048_000;
     private const int SnapshotEntries = 100_000;
 
+    /// <summary>--snapshot-write-rate in MiB/s: raftnode's default (32), or RAFTKV_BIG_SNAPSHOT_RATE to compare others.</summary>
+    private static readonly int RateMiB =
+        int.TryParse(Environment.GetEnvironmentVariable("RAFTKV_BIG_SNAPSHOT_RATE"), CultureInfo.InvariantCulture, out var rate) ? rate : 32;
+
+    /// <summary>Seconds of the bench run across a snapshot: long enough for the paced 1.1 GiB snapshot file, and 5 s more.</summary>
+    private static readonly int AcrossSeconds = RateMiB == 0 ? 14 : (int)Math.Ceiling(1_160.0 / RateMiB) + 5;
+
     private static readonly LocalClusterOptions Options = new()
     {
         // Snapshots every 256 MiB of commands (the default --snapshot-log-bytes) while loading, then every 100,000 entries:
-        // one snapshot of the whole state falls inside the bench run that measures it, and only one (a snapshot of 1 GiB
-        // is written at the default --snapshot-write-rate of 128 MiB/s, about 9 s).
-        ExtraArguments = ["--snapshot-entries", SnapshotEntries.ToString(CultureInfo.InvariantCulture)],
+        // one snapshot of the whole state falls inside the bench run that measures it (at 32 MiB/s a snapshot of 1 GiB
+        // takes about 35 s to write; at 20,000 entries they would follow each other without a break).
+        ExtraArguments =
+        [
+            "--snapshot-entries", SnapshotEntries.ToString(CultureInfo.InvariantCulture),
+            "--snapshot-write-rate", RateMiB.ToString(CultureInfo.InvariantCulture),
+        ],
     };
 
     [SkippableFact]
@@ -102,8 +113,8 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
             // Write p99 with and without a snapshot of this state under way (issue: within 2x, no leader change).
             var current = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60), ct);
             var status = (await cluster.TryStatusAsync(current.Id, ct))!;
-            // Bring the next snapshot to about 45,000 writes away, measure 30,000 writes without one, then 14 s of writes
-            // that start about 15,000 writes before the snapshot of the whole state falls due and outlast its writing.
+            // Bring the next snapshot to about 45,000 writes away, measure 30,000 writes without one, then a run of writes
+            // that starts about 15,000 writes before the snapshot of the whole state falls due and outlasts its writing.
             async Task<long> DueInAsync()
             {
                 status = (await cluster.TryStatusAsync(current.Id, ct))!;
@@ -129,13 +140,13 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
             var quiet = await BenchAsync(cluster, ["--total", "30000", "--clients", "8", "--prefix", "quiet/"], ct);
             var afterQuiet = (await cluster.TryStatusAsync(current.Id, ct))!;
             afterQuiet.SnapshotIndex.Should().Be(snapshotBeforeQuiet, "no snapshot falls due in the run without one");
-            var across = await BenchAsync(cluster, ["--duration", "22", "--clients", "8", "--prefix", "across/"], ct);
+            var across = await BenchAsync(cluster, ["--duration", AcrossSeconds.ToString(CultureInfo.InvariantCulture), "--clients", "8", "--prefix", "across/"], ct);
             var afterAcross = (await cluster.TryStatusAsync(current.Id, ct))!;
             afterAcross.SnapshotIndex.Should().BeGreaterThan(snapshotBeforeQuiet, "a snapshot of the whole state was taken during the run");
             for (var id = 0; id < cluster.Count; id++)
                 (await cluster.TryStatusAsync(id, ct))?.SnapshotIndex.Should().BeGreaterThan(snapshotBeforeQuiet, $"node {id} finished writing its snapshot within the run");
             var snapshotLine = cluster.NodeLog(current.Id).Split('\n').LastOrDefault(l => l.Contains("stored; log compacted", StringComparison.Ordinal))?.Trim();
-            Note($"bench without a snapshot: {quiet}");
+            Note($"--snapshot-write-rate {RateMiB} MiB/s; bench without a snapshot: {quiet}");
             Note($"bench across a snapshot: {across}; {snapshotLine}");
             for (var id = 0; id < cluster.Count; id++)
                 Note($"node {id}: " + (cluster.NodeLog(id).Split('\n').LastOrDefault(l => l.Contains("Wrote the snapshot file", StringComparison.Ordinal))?.Trim() ?? "(no 'Wrote the snapshot file' line)"));
