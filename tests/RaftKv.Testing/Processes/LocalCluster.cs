@@ -30,7 +30,14 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly string[] _addresses;
     private readonly string[] _serversFiles;
     private readonly int[] _httpPorts;
-    private readonly RaftClient _statusClient;
+    private RaftClient _statusClient;
+    private int _statusClientResets;
+
+    /// <summary>Why each node's last status poll got no status (for failure messages), by node id.</summary>
+    private readonly string?[] _statusFailures;
+
+    /// <summary>Status polls in a row that a running node did not answer, by node id.</summary>
+    private readonly int[] _statusMisses;
     private int _disposed;
 
     private LocalCluster(LocalClusterOptions options)
@@ -61,13 +68,30 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         // Status polls must fail fast: a dead or paused node must not hold up WaitForLeaderAsync.
-        _statusClient = new RaftClient(new RaftClientOptions
-        {
-            Servers = _addresses,
-            Timeout = TimeSpan.FromSeconds(1),
-            RequestTimeout = TimeSpan.FromMilliseconds(500),
-            Tls = options.ClientTls,
-        });
+        _statusFailures = new string?[options.NodeCount];
+        _statusMisses = new int[options.NodeCount];
+        _statusClient = NewStatusClient();
+    }
+
+    private RaftClient NewStatusClient() => new(new RaftClientOptions
+    {
+        Servers = _addresses,
+        Timeout = TimeSpan.FromSeconds(1),
+        RequestTimeout = TimeSpan.FromMilliseconds(500),
+        Tls = _options.ClientTls,
+    });
+
+    /// <summary>
+    /// A CI run once saw every poll of four healthy nodes fail for 90 s while a fifth answered (WatchFaultTests): if the
+    /// status client's connections are what is stuck, a new client with new connections gets past it, and failure
+    /// messages say whether it did (the reset count below, beside each node's last failure).
+    /// </summary>
+    private async Task ResetStatusClientAsync(RaftClient stuck)
+    {
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _statusClient, NewStatusClient(), stuck), stuck)) return;
+        Interlocked.Increment(ref _statusClientResets);
+        Array.Clear(_statusMisses);
+        await stuck.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>How many nodes servers.txt lists; nodes with higher ids join (see <see cref="LocalClusterOptions.BootstrapCount"/>).</summary>
@@ -206,13 +230,22 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         Check(id);
         if (!Node(id).IsRunning) return null;
+        var asked = DateTime.UtcNow;
+        var client = Volatile.Read(ref _statusClient);
         try
         {
-            var response = await _statusClient.StatusAsync(id, cancellationToken).ConfigureAwait(false);
+            var response = await client.StatusAsync(id, cancellationToken).ConfigureAwait(false);
+            _statusFailures[id] = response.Status == ClientStatus.Ok ? null : $"{asked:HH:mm:ss.fff} answered {response.Status}: {response.Error}";
+            Volatile.Write(ref _statusMisses[id], 0);
             return response.Status == ClientStatus.Ok ? response.Node : null;
         }
-        catch (ClusterUnavailableException)
+        catch (Exception e) when (e is ClusterUnavailableException or ObjectDisposedException)
         {
+            _statusFailures[id] = $"{asked:HH:mm:ss.fff} {e.Message}" + (e.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : "") +
+                                  $"; status client reset {Volatile.Read(ref _statusClientResets)} times";
+            // About 10 s of unanswered polls (each gives up after 1 s) from a node that is running: try new connections.
+            if (e is ClusterUnavailableException && Interlocked.Increment(ref _statusMisses[id]) >= 10 && Node(id).IsRunning)
+                await ResetStatusClientAsync(client).ConfigureAwait(false);
             return null;
         }
     }
@@ -305,7 +338,7 @@ public sealed class LocalCluster : IAsyncDisposable
             var state = node.IsRunning ? $"running (pid {node.ProcessId})" : node.ExitCode is { } code ? $"exited with code {code}" : "not started";
             var status = i < statuses.Length && statuses[i] is { } s
                 ? $"{s.Role} term {s.Term} leader {s.LeaderId?.ToString(CultureInfo.InvariantCulture) ?? "-"} log [{s.FirstIndex}..{s.LastIndex}] commit {s.CommitIndex} applied {s.AppliedIndex}"
-                : "no status";
+                : $"no status ({_statusFailures[i] ?? "not asked"})";
             text.AppendLine(CultureInfo.InvariantCulture, $"--- node {i} at {_addresses[i]}: {state}; {status}; full log {NodeLogFile(i)}");
             text.AppendLine(_outputs[i].TailWithTimes());
         }
@@ -378,7 +411,7 @@ public sealed class LocalCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _statusClient.DisposeAsync().ConfigureAwait(false);
+        await Volatile.Read(ref _statusClient).DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask())).ConfigureAwait(false);
         foreach (var o in _outputs) o.Dispose();
         if (_options.KeepDirectory) return;
