@@ -19,15 +19,12 @@ public sealed record StorageOptions
     /// </summary>
     public bool Fsync { get; init; } = true;
 
-    /// <summary>The rate a snapshot of this node's own state is written at, 0 for as fast as the disk goes (the default).</summary>
-    public const long DefaultSnapshotWriteBytesPerSecond = 0;
-
     /// <summary>
     /// Bytes per second a snapshot of this node's own state (<see cref="RaftStorage.PrepareSnapshot"/>) is written at, at
-    /// most; 0 for no limit. A paced snapshot leaves the disk room for the log's fdatasyncs, which a snapshot written flat
+    /// most; 0 (the default) for no limit. A paced snapshot leaves the disk room for the log's fdatasyncs, which a snapshot written flat
     /// out makes queue behind it; the log is compacted later for it. Snapshots from the leader are not paced.
     /// </summary>
-    public long SnapshotWriteBytesPerSecond { get; init; } = DefaultSnapshotWriteBytesPerSecond;
+    public long SnapshotWriteBytesPerSecond { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the value that is wrong and why.</summary>
     public void Validate()

@@ -167,23 +167,15 @@ public sealed class BigSnapshotTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits until every node's current incarnation has finished each snapshot file it began writing.</summary>
-    private static async Task WaitForSnapshotWritesAsync(LocalCluster cluster, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (true)
-        {
-            var busy = Enumerable.Range(0, cluster.Count).Where(id =>
+    private static Task WaitForSnapshotWritesAsync(LocalCluster cluster, CancellationToken ct) =>
+        Wait.UntilAsync(() => Task.FromResult(Enumerable.Range(0, cluster.Count).All(id =>
             {
                 var lines = cluster.Node(id).Output.LinesSince(0);
                 var incarnation = lines.Skip(lines.ToList().FindLastIndex(l => l.StartsWith("=== harness: start", StringComparison.Ordinal))).ToList();
-                return incarnation.Count(l => l.Contains("Writing the snapshot file", StringComparison.Ordinal)) >
+                return incarnation.Count(l => l.Contains("Writing the snapshot file", StringComparison.Ordinal)) <=
                        incarnation.Count(l => l.Contains("Wrote the snapshot file", StringComparison.Ordinal));
-            }).ToList();
-            if (busy.Count == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"nodes {string.Join(", ", busy)} still writing a snapshot after 3 minutes");
-            await Task.Delay(100, ct);
-        }
-    }
+            })),
+            "every node finished the snapshot files it began", TimeSpan.FromMinutes(3), ct);
 
     /// <summary>Runs raftctl bench with --json and returns "p50 / p99 write ms, ops/s, errors".</summary>
     private static async Task<string> BenchAsync(LocalCluster cluster, string[] arguments, CancellationToken ct)
