@@ -124,6 +124,8 @@ public sealed partial class RaftClient
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or ConnectionLostException)
             {
                 problem = e.Message;
+                // Connected, but the watch could not be opened on it: close it before trying the next node.
+                if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
             }
 
             if (connection is not null && problem is null)

@@ -23,6 +23,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
 
     private readonly ConcurrentQueue<string> _timeline = new();
+    private ProxyMesh? _mesh;
 
     [Fact]
     public async Task A_prefix_watch_through_leader_kills_and_partitions_sees_exactly_the_committed_events()
@@ -34,7 +35,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
         catch (TimeoutException e)
         {
             // The steps taken so far, with their times, lead the message: CI shows the start of a failure's message.
-            throw new TimeoutException($"{e.Message.Split('\n')[0]} after these steps:\n{string.Join('\n', _timeline)}\n{e.Message}", e);
+            throw new TimeoutException($"{e.Message.Split('\n')[0]} after these steps:\n{string.Join('\n', _timeline)}\nlinks: {_mesh?.Describe()}\n{e.Message}", e);
         }
     }
 
@@ -45,6 +46,7 @@ public sealed class WatchFaultTests(ITestOutputHelper output)
         // Five nodes, so that a leader can be killed while another node is cut off and a quorum remains.
         await using var cluster = LocalCluster.Create(new LocalClusterOptions { NodeCount = 5 });
         await using var mesh = ProxyMesh.Start(cluster.Addresses);
+        _mesh = mesh;
         for (var node = 0; node < cluster.Count; node++) cluster.SetServers(node, mesh.ServersFor(node));
         await cluster.StartAllAsync(ct);
         var leader = await cluster.WaitForLeaderAsync(Settle, ct);

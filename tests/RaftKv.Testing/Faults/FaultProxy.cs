@@ -25,6 +25,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private long _refused;
     private long _bytesForwarded;
     private long _bytesDropped;
+    private long _acceptFailures;
+    private volatile string? _lastAcceptFailure;
 
     private FaultProxy(string name, IPEndPoint target)
     {
@@ -59,6 +61,10 @@ public sealed class FaultProxy : IAsyncDisposable
     public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
     public long BytesDropped => Interlocked.Read(ref _bytesDropped);
     public int OpenConnections => _connections.Count;
+
+    /// <summary>Connections the proxy could not take on (accept or the far side's socket failed), and the last reason.</summary>
+    public long AcceptFailures => Interlocked.Read(ref _acceptFailures);
+    public string? LastAcceptFailure => _lastAcceptFailure;
 
     /// <summary>Cuts the link. With <see cref="CutStyle.Refuse"/> every open connection is closed now.</summary>
     public void Cut(CutStyle style)
@@ -103,6 +109,10 @@ public sealed class FaultProxy : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 if (cancellationToken.IsCancellationRequested) return;
+                // Out of file descriptors, say: accept fails at once until some are freed, so wait instead of spinning.
+                Interlocked.Increment(ref _acceptFailures);
+                _lastAcceptFailure = e.Message;
+                await PauseAfterFailureAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -115,10 +125,36 @@ public sealed class FaultProxy : IAsyncDisposable
                 continue;
             }
 
+            ProxiedConnection connection;
+            try
+            {
+                connection = new ProxiedConnection(this, socket);
+            }
+            catch (SocketException e)
+            {
+                // No socket for the far side (out of file descriptors): drop this connection, as a failed dial would,
+                // and keep the proxy alive; the dialler sees its connection closed and dials again.
+                Interlocked.Increment(ref _acceptFailures);
+                _lastAcceptFailure = e.Message;
+                socket.Dispose();
+                await PauseAfterFailureAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             Interlocked.Increment(ref _accepted);
-            var connection = new ProxiedConnection(this, socket);
             _connections[connection] = 0;
             _ = connection.RunAsync(cancellationToken);
+        }
+    }
+
+    private static async Task PauseAfterFailureAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping: the loop condition ends it
         }
     }
 
@@ -139,5 +175,6 @@ public sealed class FaultProxy : IAsyncDisposable
         _stop.Dispose();
     }
 
-    public override string ToString() => $"proxy {Name} {Address}→{Target} ({_fault})";
+    public override string ToString() =>
+        $"proxy {Name} {Address}→{Target} ({_fault})" + (AcceptFailures > 0 ? $"; {AcceptFailures} connections failed, the last: {LastAcceptFailure}" : "");
 }

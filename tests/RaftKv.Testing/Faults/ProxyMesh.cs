@@ -110,11 +110,17 @@ public sealed class ProxyMesh : IAsyncDisposable
         foreach (var proxy in All) proxy.Heal();
     }
 
-    /// <summary>The links that are not healthy, such as "0→1 cut (refuse), 2→0 delay 40ms"; "all healthy" when none.</summary>
+    /// <summary>
+    /// The links that are not healthy, such as "0→1 cut (refuse), 2→0 delay 40ms"; "all healthy" when none; then any
+    /// proxy that failed to take on connections.
+    /// </summary>
     public string Describe()
     {
         var faulty = All.Where(p => p.Fault != LinkFault.Healthy).Select(p => $"{p.Name} {p.Fault}").ToList();
-        return faulty.Count == 0 ? "all healthy" : string.Join(", ", faulty);
+        var text = faulty.Count == 0 ? "all healthy" : string.Join(", ", faulty);
+        // A proxy that could not take on connections (out of file descriptors, say) is a fault the test did not make.
+        var failing = All.Where(p => p.AcceptFailures > 0).Select(p => $"{p.Name} failed {p.AcceptFailures} connections ({p.LastAcceptFailure})").ToList();
+        return failing.Count == 0 ? text : $"{text}; {string.Join(", ", failing)}";
     }
 
     private static IPEndPoint Parse(string address)

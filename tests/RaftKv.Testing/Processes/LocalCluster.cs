@@ -331,11 +331,11 @@ public sealed class LocalCluster : IAsyncDisposable
     private string Describe(NodeStatus?[] statuses)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"cluster {ClusterId} in {RootDirectory}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"cluster {ClusterId} in {RootDirectory}; {OpenFiles.Describe(Environment.ProcessId)} in this test process, {OpenFiles.SystemWide()}");
         for (var i = 0; i < Count; i++)
         {
             var node = _nodes[i];
-            var state = node.IsRunning ? $"running (pid {node.ProcessId})" : node.ExitCode is { } code ? $"exited with code {code}" : "not started";
+            var state = node.IsRunning ? $"running (pid {node.ProcessId}, {OpenFiles.Describe(node.ProcessId)})" : node.ExitCode is { } code ? $"exited with code {code}" : "not started";
             var status = i < statuses.Length && statuses[i] is { } s
                 ? $"{s.Role} term {s.Term} leader {s.LeaderId?.ToString(CultureInfo.InvariantCulture) ?? "-"} log [{s.FirstIndex}..{s.LastIndex}] commit {s.CommitIndex} applied {s.AppliedIndex}"
                 : $"no status ({_statusFailures[i] ?? "not asked"})";
