@@ -88,7 +88,13 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     private async Task ResetStatusClientAsync(RaftClient stuck)
     {
-        if (!ReferenceEquals(Interlocked.CompareExchange(ref _statusClient, NewStatusClient(), stuck), stuck)) return;
+        var fresh = NewStatusClient();
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _statusClient, fresh, stuck), stuck))
+        {
+            // Another poll replaced it first.
+            await fresh.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
         Interlocked.Increment(ref _statusClientResets);
         Array.Clear(_statusMisses);
         await stuck.DisposeAsync().ConfigureAwait(false);
