@@ -153,8 +153,10 @@ internal sealed class ProxiedConnection
                     break;
                 }
 
-                // Waits in short steps so that a heal or a cut during a long delay takes effect promptly.
-                await Task.Delay(wait < TimeSpan.FromMilliseconds(50) ? wait : TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+                // Waits in short steps so that a heal or a cut during a long delay takes effect promptly; a short
+                // wait is timed precisely (DelayTimer), since the runtime's Task.Delay is several milliseconds coarse.
+                if (wait < TimeSpan.FromMilliseconds(50)) await DelayTimer.WaitUntilAsync(receivedAt + (long)(fault.Delay.TotalSeconds * Stopwatch.Frequency), ct).ConfigureAwait(false);
+                else await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
             }
         }
     }
