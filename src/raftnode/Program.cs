@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using RaftKv.Host.Http;
@@ -177,6 +178,11 @@ public static class Program
                 b.AddConsole(o => o.FormatterName = NodeLogFormatter.FormatterName)
                     .AddConsoleFormatter<NodeLogFormatter, ConsoleFormatterOptions>();
             }
+            // Output nobody reads (a terminal paused with Ctrl+S, `raftnode 0 | less` left open, a stuck log shipper)
+            // fills the pipe, then the console logger's queue; with the default (Wait) every thread that logs then
+            // blocks, and the node stalls: it lost its term and stopped answering in a test. Drop lines instead; the
+            // logger says how many it dropped once output flows again, and the node keeps serving.
+            b.Services.Configure<ConsoleLoggerOptions>(o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite);
         });
         var log = loggers.CreateLogger($"node-{options.Id}");
         return await RunAsync(options, httpBinding, parsed.GetValue(http) is not null, loggers, tail, log, CancellationToken.None);

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace RaftKv.Testing.Processes;
 
 /// <summary>The environment every child process gets: plain, uncoloured, quiet output.</summary>
-internal static class ChildEnvironment
+public static class ChildEnvironment
 {
     public static void Apply(ProcessStartInfo info)
     {

@@ -8,7 +8,7 @@ namespace RaftKv.Testing.Processes;
 /// (normally, or through an unhandled exception) they are all killed, so no raftnode outlives a test run
 /// even when a test forgot to dispose its cluster.
 /// </summary>
-internal static class ProcessRegistry
+public static class ProcessRegistry
 {
     private static readonly ConcurrentDictionary<Process, byte> Live = new();
 
