@@ -109,10 +109,7 @@ public sealed class FaultProxy : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 if (cancellationToken.IsCancellationRequested) return;
-                // Out of file descriptors, say: accept fails at once until some are freed, so wait instead of spinning.
-                Interlocked.Increment(ref _acceptFailures);
-                _lastAcceptFailure = e.Message;
-                await PauseAfterFailureAsync(cancellationToken).ConfigureAwait(false);
+                await CountFailureAndPauseAsync(e, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -134,10 +131,8 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 // No socket for the far side (out of file descriptors): drop this connection, as a failed dial would,
                 // and keep the proxy alive; the dialler sees its connection closed and dials again.
-                Interlocked.Increment(ref _acceptFailures);
-                _lastAcceptFailure = e.Message;
                 socket.Dispose();
-                await PauseAfterFailureAsync(cancellationToken).ConfigureAwait(false);
+                await CountFailureAndPauseAsync(e, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             Interlocked.Increment(ref _accepted);
@@ -146,8 +141,14 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PauseAfterFailureAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Out of file descriptors, say: accept and socket creation fail at once until some are freed, so count the failure
+    /// and back off briefly instead of spinning (which starves the thread pool of the whole test process).
+    /// </summary>
+    private async Task CountFailureAndPauseAsync(Exception failure, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _acceptFailures);
+        _lastAcceptFailure = failure.Message;
         try
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
